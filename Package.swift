@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sora-fcgi",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sora", targets: ["sora"]),
+        .library(name: "SoraCore", targets: ["SoraCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C shims: headers and module maps only.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CSpawn"),
+        // Everything testable without a web server: catalog, validation, spool, SSE, client, storage.
+        .target(
+            name: "SoraCore",
+            dependencies: [
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Thin executable: argv, environment, libfcgi and process spawning.
+        .executableTarget(
+            name: "sora",
+            dependencies: [
+                "SoraCore", "CFastCGI", "CSpawn",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SoraCoreTests", dependencies: ["SoraCore"]),
+    ]
+)

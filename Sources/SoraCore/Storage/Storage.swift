@@ -1,0 +1,35 @@
+import Foundation
+
+/// Where finished videos are kept for good. The worker downloads the short-lived upstream
+/// video to a temp file, then hands it to a store; the store returns the permanent URL.
+public protocol VideoStore: Sendable {
+    /// A short name for logs and `/api/health` (`local`, `oss`, `s3`).
+    var name: String { get }
+    /// Stores the file under `key` (e.g. `sora/2026/11/25/sora-v2-portrait/<job>.mp4`) and
+    /// returns what was stored. Must leave nothing half-written under `key` on failure.
+    func store(file: String, key: String, contentType: String) throws -> StoredObject
+    /// Removes a stored object (used when a job is deleted from the library, if enabled).
+    func delete(key: String) throws
+    /// The URL a reader should use now (a fresh signed URL for private buckets).
+    func publicURL(key: String) -> String
+}
+
+/// The result of a successful store.
+public struct StoredObject: Sendable, Equatable {
+    public var key: String
+    public var url: String
+    public var size: Int64
+
+    public init(key: String, url: String, size: Int64) { self.key = key; self.url = url; self.size = size }
+}
+
+/// Builds the object key the plan asks for: date and model in the path, job id in the name.
+public func videoObjectKey(prefix: String, jobID: String, model: String, date: Date) -> String {
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = TimeZone(identifier: "UTC")!
+    let c = cal.dateComponents([.year, .month, .day], from: date)
+    let day = String(format: "%04d/%02d/%02d", c.year!, c.month!, c.day!)
+    let trimmed = prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+    let head = trimmed.isEmpty ? "" : trimmed + "/"
+    return "\(head)\(day)/\(model)/\(jobID).mp4"
+}
