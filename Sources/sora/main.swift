@@ -1,0 +1,2 @@
+import SoraCore
+print("sora: work in progress")
