@@ -3,7 +3,19 @@ import Foundation
 import Glibc
 import SoraCore
 
+/// Entry point. A CGI gateway (fcgiwrap, Apache) runs the binary without arguments: then it is
+/// the responder for that one request.
 @main
+enum Entry {
+    static func main() {
+        let env = ProcessInfo.processInfo.environment
+        if CommandLine.arguments.count == 1, env["GATEWAY_INTERFACE"] != nil {
+            exit(Responder(config: loadConfig()).serve())
+        }
+        Sora.main()
+    }
+}
+
 struct Sora: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sora",

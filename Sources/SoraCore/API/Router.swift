@@ -19,7 +19,12 @@ public struct Router: Sendable {
     /// Routes one request. Never throws: every failure becomes a JSON error.
     public func handle(_ req: APIRequest) -> APIResponse {
         guard let range = req.path.range(of: "/api/") else { return .error(APIError(404, "not_found", "no such endpoint")) }
-        let parts = req.path[range.upperBound...].split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var parts = req.path[range.upperBound...].split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // Whatever follows `status/` or `jobs/` is the id, slashes included, so a traversal
+        // attempt (`status/../../etc`) is rejected by the id check, not routed elsewhere.
+        if parts.count > 2, parts[0] == "status" || (parts[0] == "jobs" && parts.last != "retry-transfer") {
+            parts = [parts[0], parts[1...].joined(separator: "/")]
+        }
         let method = req.method.uppercased()
         do {
             switch (method, parts.count, parts.first) {
