@@ -68,9 +68,8 @@ const jobs = createJobsPanel({
   describe,
   retryTransfer: (id) => api.retryTransfer(id),
   reportError: (err) => window.alert(errorText(err)),
-  onFinished(doc) {
-    library.load();
-  },
+  onUpdate(doc) { library.upsert(doc); },
+  onFinished() { library.load(); },
 });
 
 const dialog = createVideoDialog({
@@ -94,7 +93,8 @@ const library = createLibrary({
 const form = createGenerateForm({
   api, errorText,
   onSubmitted(job) {
-    jobs.add(job);
+    // On a phone the progress panel is below the form: bring the new card into view.
+    jobs.add(job).card.el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     library.load();
   },
 });

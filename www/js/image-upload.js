@@ -78,7 +78,8 @@ export function createImageUpload({ onChange, isActive, onPasteWhileInactive }) 
     take(e.dataTransfer?.files?.[0]);
   });
   document.addEventListener('paste', (e) => {
-    const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
+    // Some sources paste files without a type; take them too, the bytes decide (checkImageFile).
+    const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/') || f.type === '');
     if (!file) return;
     if (!isActive()) {
       if (!onPasteWhileInactive()) return;

@@ -6,8 +6,8 @@ import { createPoller } from './poll.js';
 import { forgetJob, loadJobs, recordFromAnswer, rememberJob } from './job-store.js';
 import { isTerminal } from './status-view.js';
 
-/** `describe(id)` → `{label}`; `onFinished(doc)` when a job reaches a terminal state; `retryTransfer(id)` calls the API. */
-export function createJobsPanel({ list, empty, storage, describe, onFinished, retryTransfer, reportError }) {
+/** `describe(id)` → `{label}`; `onUpdate(doc)` on every new status document; `onFinished(doc)` when a job reaches a terminal state; `retryTransfer(id)` calls the API. */
+export function createJobsPanel({ list, empty, storage, describe, onUpdate = () => {}, onFinished, retryTransfer, reportError }) {
   const entries = new Map();   // task id → {card, poller, record}
 
   function updateEmpty() { empty.hidden = entries.size > 0; }
@@ -36,6 +36,7 @@ export function createJobsPanel({ list, empty, storage, describe, onFinished, re
       cancel: (h) => clearTimeout(h),
       onDocument(doc) {
         entry.card.update(doc);
+        onUpdate(doc);
         if (isTerminal(doc.status)) {
           forgetJob(storage, record.task_id);
           onFinished(doc);

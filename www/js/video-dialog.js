@@ -38,7 +38,7 @@ export function createVideoDialog({ dialog, describe, onDelete, onRetryTransfer 
           h('span', { class: `badge badge-${v.status}`, text: t(v.statusKey) }),
           h('button', { type: 'button', class: 'icon-button dialog-close', 'aria-label': t('dialog.close'), title: t('dialog.close'),
             on: { click: () => dialog.close() } }, closeIcon({ size: 18 }))),
-        h('div', { class: 'dialog-body' },
+        h('div', { class: ['dialog-body', !media && 'no-media'] },
           media ? h('div', { class: 'dialog-media' }, media) : null,
           v.failure ? failureBox(v.failure, { onRetryTransfer: () => onRetryTransfer(doc) }) : null,
           h('div', { class: 'dialog-info' },
