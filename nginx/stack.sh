@@ -42,7 +42,7 @@ stop)
 kill-workers)
     # Workers are detached (own session); find them by the config file in their environment.
     for p in /proc/[0-9]*; do
-        if tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qx "SORA_CONFIG=$dir/sora.env"; then
+        if { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qx "SORA_CONFIG=$dir/sora.env"; then
             kill -9 "${p#/proc/}" 2>/dev/null || true
         fi
     done

@@ -113,9 +113,17 @@ class Stack:
         return sorted(p.name for p in (self.spool / "jobs").iterdir()) if (self.spool / "jobs").exists() else []
 
 
+def stack_dir(name):
+    """A state directory nginx's unprivileged workers can traverse (pytest's own tmp is 0700)."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix=f"sora-e2e-{name}-")
+    os.chmod(d, 0o755)
+    return d
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp("stack"), free_port()).start()
+def stack():
+    s = Stack(stack_dir("main"), free_port()).start()
     yield s
     s.stop()
 

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from conftest import Stack, free_port
+from conftest import Stack, free_port, stack_dir
 
 
 def worker_pids(stack):
@@ -99,8 +99,8 @@ def test_kill_before_link_fails_interrupted_without_resubmitting(sim):
     assert sim.sim_stats()["submissions"] == 1
 
 
-def test_plain_cgi_through_fcgiwrap(tmp_path):
-    cgi = Stack(tmp_path / "cgi", free_port(), cgi=True).start()
+def test_plain_cgi_through_fcgiwrap():
+    cgi = Stack(stack_dir("cgi"), free_port(), cgi=True).start()
     try:
         r = cgi.generate("cgi mode [sim:delay=0.2]")
         assert r.status_code == 202, r.text

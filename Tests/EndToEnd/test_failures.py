@@ -4,14 +4,14 @@ import pytest
 
 CASES = [
     ("[sim:moderation]", "moderation", ("改写", "提示词")),
-    ("[sim:cut]", "stream_cut", ("没有自动重新提交",)),
+    ("[sim:cut]", "stream_cut", ("重新提交",)),
     ("[sim:401]", "upstream", ("API Key", "密钥")),
     ("[sim:429]", "upstream", ("频率", "限流")),
     ("[sim:500]", "upstream", ("上游", "服务")),
     ("[sim:503]", "upstream", ("渠道", "下线")),
     ("[sim:404]", "upstream", ("下线", "模型")),
-    ("[sim:error_in_stream]", "upstream", ("上游",)),
-    ("[sim:stall]", "timeout", ("超时",)),
+    ("[sim:error_in_stream]", "upstream", ("网关", "上游")),
+    ("[sim:stall]", "timeout", ("超时", "停止等待")),
     ("[sim:nolink]", "no_link", ("链接",)),
     ("[sim:video404]", "transfer", ("转存",)),
     ("[sim:html]", "transfer", ("转存",)),

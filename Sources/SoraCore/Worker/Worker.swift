@@ -152,20 +152,25 @@ public final class Worker {
                 savedLink = link
                 self.captureLink(id, link: link, taskID: reader.upstreamTaskID, state: &stateCopy)
             }
-            let p = reader.progress ?? 0
-            let t = self.now()
-            if (p != lastProgress || reader.stage != lastStage) && t.timeIntervalSince(lastWrite) >= 1 {
-                lastWrite = t; lastProgress = p; lastStage = reader.stage
-                self.progress(id, progress: p, stage: reader.stage, taskID: reader.upstreamTaskID)
-            }
+            flush(false)
             return true
         }
-        handlers.tick = {
+        // Progress goes to the status file at most about once a second; a change that arrives
+        // just before a long silence is flushed by the idle tick, which also heartbeats.
+        func flush(_ idle: Bool) {
             let t = self.now()
-            if t.timeIntervalSince(lastWrite) >= 10 {
+            let p = reader.progress ?? 0
+            let changed = p != lastProgress || reader.stage != lastStage
+            if changed && t.timeIntervalSince(lastWrite) >= 1 {
+                lastWrite = t; lastProgress = p; lastStage = reader.stage
+                self.progress(id, progress: p, stage: reader.stage, taskID: reader.upstreamTaskID)
+            } else if idle && t.timeIntervalSince(lastWrite) >= 10 {
                 lastWrite = t
                 _ = try? self.spool.updateStatus(id, now: t) { $0.heartbeatAt = t }
             }
+        }
+        handlers.tick = {
+            flush(true)
             return true
         }
         let outcome = HTTPClient.perform(http, handlers: handlers)
