@@ -74,3 +74,16 @@ test('health: an unhealthy (503) answer is still read as a document', async () =
   assert.equal(bannerModel({ upstream: { simulated: false } }, '').simulated, false);
   assert.equal(bannerModel(null, 'down').failure, 'down');
 });
+
+test('every error code of the README has a local message', async () => {
+  const { keyForCode } = await import('../../www/js/api.js');
+  const { STRINGS } = await import('../../www/js/strings.js');
+  const codes = ['unsupported_media_type', 'body_too_large', 'invalid_json', 'unknown_model', 'model_retired', 'prompt_empty',
+    'prompt_too_long', 'duration_mismatch', 'image_conflict', 'image_invalid', 'image_type', 'image_too_large',
+    'image_url_invalid', 'invalid_id', 'not_found', 'job_running'];
+  for (const code of codes) {
+    const key = keyForCode(code, hasString);
+    assert.ok(key && key in STRINGS.zh, `${code} → ${key}`);
+  }
+  assert.equal(keyForCode('something_new', hasString), null);
+});

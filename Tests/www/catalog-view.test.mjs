@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalogView, formatUSD, isSoraModel, modelLabel, modelView } from '../../www/js/catalog-view.js';
+import { catalogView, formatUSD, isSoraModel, modelView } from '../../www/js/catalog-view.js';
 import { setLocale, t, translateTag } from '../../www/js/strings.js';
 
 // The compiled-in catalog as GET /api/models shows it (Sources/SoraCore/Catalog/ModelCatalog.swift).
@@ -75,6 +75,4 @@ test('Sora detection (§5.2 startsWith sora-v2) and helpers', () => {
   assert.equal(formatUSD(0), '$0.00');
   assert.equal(formatUSD(0.015), '$0.015');
   assert.equal(formatUSD('x'), '—');
-  assert.equal(modelLabel([{ id: 'a', label: 'A' }], 'a'), 'A');
-  assert.equal(modelLabel([], 'b'), 'b');
 });

@@ -14,6 +14,20 @@ export class ApiError extends Error {
   }
 }
 
+/** API error codes whose message the form already has under another key. */
+const SHARED_KEYS = {
+  prompt_empty: 'err.promptEmpty', image_conflict: 'err.imageConflict', image_type: 'err.imageType',
+  model_retired: 'err.modelRetired', image_url_invalid: 'err.imageUrl', not_found: 'job.gone',
+  body_too_large: 'err.http413', image_too_large: 'err.http413',
+};
+
+/** The string key for an API error code: shared, `api.<code>` when translated, else null. */
+export function keyForCode(code, hasKey) {
+  if (!code) return null;
+  if (Object.hasOwn(SHARED_KEYS, code)) return SHARED_KEYS[code];
+  return hasKey(`api.${code}`) ? `api.${code}` : null;
+}
+
 /**
  * Reads an error answer: the API's `{"error":{"code","message"}}`, or anything else (an HTML
  * error page from a proxy) reduced to a status-based message. `hasKey` tells which API codes
@@ -28,7 +42,7 @@ export function parseErrorBody(status, contentType, text, hasKey = () => false) 
   if (err) {
     const code = typeof err.code === 'string' ? err.code : null;
     const message = typeof err.message === 'string' ? err.message : '';
-    const key = code && hasKey(`api.${code}`) ? `api.${code}` : (status === 413 ? 'err.http413' : 'err.http');
+    const key = keyForCode(code, hasKey) ?? (status === 413 ? 'err.http413' : 'err.http');
     return { status, code, message, key, vars: { status } };
   }
   if (status === 413) return { status, code: 'body_too_large', message: '', key: 'err.http413', vars: { status } };

@@ -36,12 +36,11 @@ let views = [];
 let spend = null;
 let health = { data: null, error: '' };
 
-/** Words an ApiError (or anything thrown) for the user, in the current locale. */
+/** Words an ApiError (or anything thrown) for the user; an untranslated API error adds the server's message. */
 function errorText(err) {
   if (!err || !err.key) return t('err.network');
   const local = t(err.key, err.vars);
-  if (err.key.startsWith('api.') || !err.serverMessage) return local;
-  return `${local}：${err.serverMessage}`;
+  return err.key === 'err.http' && err.serverMessage ? `${local}：${err.serverMessage}` : local;
 }
 
 function describe(id) {

@@ -65,8 +65,3 @@ export function catalogView(models, options = {}, preferredId = null) {
   const preferred = usable.find((m) => m.id === preferredId);
   return { models: list, selectedId: preferred ? preferred.id : (usable[0]?.id ?? null) };
 }
-
-/** Label of a model id for cards and the library, falling back to the id for unknown models. */
-export function modelLabel(models, id) {
-  return (models ?? []).find((m) => m.id === id)?.label ?? id ?? '';
-}

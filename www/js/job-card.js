@@ -4,10 +4,9 @@
 import { formatDateTime, h } from './dom.js';
 import { closeIcon } from './icons.js';
 import { failureBox } from './failure-view.js';
-import { mediaActions, soraTag } from './media-actions.js';
+import { factsList, mediaActions, soraTag } from './media-actions.js';
 import { statusView } from './status-view.js';
-import { formatUSD, isSoraModel } from './catalog-view.js';
-import { formatBytes } from './validate.js';
+import { isSoraModel } from './catalog-view.js';
 import { t } from './strings.js';
 
 /** A document to show before the first poll answers, from the saved record. */
@@ -60,13 +59,7 @@ export function createJobCard({ record, describe, onDismiss, onRetryTransfer }) 
       } else {
         parts.push(h('p', { class: 'hint', text: t('result.noVideo') }));
       }
-      const row = (k, val) => (val ? [h('dt', { text: t(k) }), h('dd', { text: val })] : []);
-      parts.push(h('dl', { class: 'job-facts' },
-        ...row('job.model', describe(v.model).label),
-        ...row('job.duration', v.duration ? t('params.seconds', { n: v.duration }) : ''),
-        ...row('job.resolution', v.resolution),
-        ...row('job.size', v.sizeBytes ? formatBytes(v.sizeBytes) : ''),
-        ...row('job.cost', v.costUSD !== null ? formatUSD(v.costUSD) : '')));
+      parts.push(factsList(v, { model: describe(v.model).label }));
       if (v.videoURL) parts.push(mediaActions(v.videoURL, v.taskId));
       body.replaceChildren(...parts);
     } else if (v.failed) {

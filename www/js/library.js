@@ -37,7 +37,7 @@ export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, 
       if (mine !== generation) return;
       const jobs = Array.isArray(answer.jobs) ? answer.jobs : [];
       const items = append ? [...state.items, ...jobs.filter((j) => !state.items.some((x) => x.task_id === j.task_id))] : jobs;
-      state = { ...state, items, nextBefore: answer.next_before ?? null, loading: false };
+      state = { ...state, items, nextBefore: answer.next_before ?? null, total: Number.isFinite(answer.total) ? answer.total : null, loading: false };
       // The server's figure counts every job of today; without it, sum what the unfiltered list shows.
       const unfiltered = !f.status && !f.model && !f.q;
       if ((answer.today_cost_usd ?? null) !== null || unfiltered) onSpend(spendFromList({ ...answer, jobs: items }, Date.now()));
@@ -57,7 +57,8 @@ export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, 
       render();
       return false;
     }
-    state = { ...state, items: state.items.filter((j) => j.task_id !== doc.task_id), notice: t('library.deleted') };
+    state = { ...state, items: state.items.filter((j) => j.task_id !== doc.task_id), notice: t('library.deleted'),
+      total: Number.isFinite(state.total) ? state.total - 1 : state.total };
     render();
     onDeleted(doc.task_id);
     return true;
@@ -123,7 +124,8 @@ export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, 
     if (state.loading) text = t('library.loading');
     else if (state.error) text = t('library.loadFailed', { message: state.error });
     else if (!state.items.length) text = t('library.empty');
-    else text = t('library.count', { n: state.items.length });
+    else text = state.total !== null && state.total !== undefined
+      ? t('library.countOf', { n: state.items.length, total: state.total }) : t('library.count', { n: state.items.length });
     if (state.notice && !state.loading) text = `${state.notice} · ${text}`;
     stateEl.textContent = text;
     stateEl.classList.toggle('error', Boolean(state.error));

@@ -3,6 +3,8 @@
 import { absoluteURL, h } from './dom.js';
 import { cameraIcon, downloadIcon, linkIcon } from './icons.js';
 import { t } from './strings.js';
+import { formatUSD } from './catalog-view.js';
+import { formatBytes } from './validate.js';
 
 /** Copies `text`; the async Clipboard API needs a secure context, so fall back to execCommand. */
 export async function copyText(text) {
@@ -39,6 +41,21 @@ export function mediaActions(videoURL, taskId) {
   const download = h('a', { class: 'button primary small', href: videoURL, download: `sora-${taskId || 'video'}.mp4` },
     downloadIcon({ size: 16 }), h('span', { text: t('result.download') }));
   return h('div', { class: 'media-actions' }, download, copy, feedback);
+}
+
+/** A `<dl>` of a job's facts (status-view.js view); rows without a value are left out. */
+export function factsList(v, rows) {
+  const all = {
+    'job.model': rows.model ?? '',
+    'job.duration': v.duration ? t('params.seconds', { n: v.duration }) : '',
+    'job.resolution': v.resolution,
+    'job.size': v.sizeBytes ? formatBytes(v.sizeBytes) : '',
+    'job.cost': v.costUSD !== null ? formatUSD(v.costUSD) : '',
+    'job.created': rows.created ?? '',
+    'job.id': rows.id ?? '',
+  };
+  return h('dl', { class: 'job-facts' }, Object.entries(all).filter(([, val]) => val)
+    .map(([k, val]) => [h('dt', { text: t(k) }), h('dd', { text: val })]));
 }
 
 /** The purple "Sora 2" tag of results (plan §5.5). */

@@ -3,10 +3,9 @@
 import { formatDateTime, h } from './dom.js';
 import { closeIcon } from './icons.js';
 import { failureBox } from './failure-view.js';
-import { mediaActions, soraTag } from './media-actions.js';
+import { factsList, mediaActions, soraTag } from './media-actions.js';
 import { statusView } from './status-view.js';
-import { formatUSD, isSoraModel } from './catalog-view.js';
-import { formatBytes } from './validate.js';
+import { isSoraModel } from './catalog-view.js';
 import { t } from './strings.js';
 
 /** `describe(id)` → `{label}`; `onDelete(doc)` deletes (and may close the dialog). */
@@ -21,7 +20,6 @@ export function createVideoDialog({ dialog, describe, onDelete, onRetryTransfer 
   return {
     open(doc) {
       const v = statusView(doc);
-      const row = (k, val) => (val ? [h('dt', { text: t(k) }), h('dd', { text: val })] : []);
       const media = v.videoURL
         ? h('video', { controls: true, preload: 'metadata', src: v.videoURL, class: 'dialog-video' })
         : null;
@@ -42,13 +40,7 @@ export function createVideoDialog({ dialog, describe, onDelete, onRetryTransfer 
           media ? h('div', { class: 'dialog-media' }, media) : null,
           v.failure ? failureBox(v.failure, { onRetryTransfer: () => onRetryTransfer(doc) }) : null,
           h('div', { class: 'dialog-info' },
-            h('dl', { class: 'job-facts' },
-              ...row('job.duration', v.duration ? t('params.seconds', { n: v.duration }) : ''),
-              ...row('job.resolution', v.resolution),
-              ...row('job.size', v.sizeBytes ? formatBytes(v.sizeBytes) : ''),
-              ...row('job.cost', v.costUSD !== null ? formatUSD(v.costUSD) : ''),
-              ...row('job.created', formatDateTime(v.createdAt)),
-              ...row('job.id', v.taskId)),
+            factsList(v, { created: formatDateTime(v.createdAt), id: v.taskId }),
             h('h3', { class: 'dialog-subtitle', text: t('job.prompt') }),
             h('p', { class: 'dialog-prompt', text: v.prompt }),
             v.actualPrompt ? h('h3', { class: 'dialog-subtitle', text: t('job.actualPrompt') }) : null,
