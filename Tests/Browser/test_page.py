@@ -239,6 +239,24 @@ def test_moderation_failure_is_explained(page_factory):
     assert card(page, job["task_id"]).locator(".retry-transfer").count() == 0
 
 
+def test_transfer_failure_offers_retry(page_factory):
+    page = page_factory()
+    job, _ = submit(page, f"the video host loses the file {token()} [sim:video404] {FAST}")
+    tid = job["task_id"]
+    wait_for_status(page, tid, "failed")
+    box = card(page, tid).locator(".failure-transfer")
+    assert "重试转存" in box.locator(".failure-hint").inner_text(), "not generated or charged again"
+    retry = box.get_by_role("button", name="重试转存")
+    with page.expect_response(lambda r: r.url.endswith(f"/api/jobs/{tid}/retry-transfer")) as answer:
+        retry.click()
+    assert answer.value.status < 300
+    # Polling resumes: the job moves again (the simulator's link still answers 404, so it may fail again).
+    page.wait_for_function(
+        "id => ['transferring', 'succeeded'].includes(document.querySelector(`.job-card[data-task-id=\"${id}\"]`).dataset.status)",
+        arg=tid, timeout=30_000)
+    page.wait_for_selector(f'#job-list .job-card[data-task-id="{tid}"].done', timeout=JOB_TIMEOUT)
+
+
 def test_reload_during_progress_resumes_polling(page_factory):
     page = page_factory()
     job, _ = submit(page, f"a slow sunrise over the sea {token()} {SLOW}")

@@ -66,7 +66,7 @@ const jobs = createJobsPanel({
   storage,
   describe,
   retryTransfer: (id) => api.retryTransfer(id),
-  reportError: (err) => window.alert(errorText(err)),
+  errorText,
   onUpdate(doc) { library.upsert(doc); },
   onFinished() { library.load(); },
 });
@@ -76,9 +76,17 @@ const dialog = createVideoDialog({
   describe,
   async onDelete(doc) { if (await library.remove(doc)) dialog.close(); },
   async onRetryTransfer(doc) {
-    await api.retryTransfer(doc.task_id);
+    try {
+      await api.retryTransfer(doc.task_id);
+    } catch (err) {
+      window.alert(errorText(err));
+      return false;
+    }
     dialog.close();
-    jobs.add({ task_id: doc.task_id, status_url: doc.status_url, model: doc.model, duration: doc.duration, orig_prompt: doc.orig_prompt });
+    // Follow the retried job in the progress panel like a new one.
+    jobs.add({ task_id: doc.task_id, status_url: doc.status_url, model: doc.model, duration: doc.duration, orig_prompt: doc.orig_prompt })
+      .card.el.scrollIntoView({ block: 'nearest' });
+    return true;
   },
 });
 

@@ -5,7 +5,7 @@ import { formatDateTime, h } from './dom.js';
 import { warnIcon } from './icons.js';
 import { t } from './strings.js';
 
-/** `failure` is status-view.js's failureView; `onRetryTransfer()` returns a promise. */
+/** `failure` is status-view.js's failureView; `onRetryTransfer()` resolves true once the retry was accepted. */
 export function failureBox(failure, { onRetryTransfer } = {}) {
   const box = h('div', { class: ['failure', `failure-${failure.kind}`], role: 'alert' },
     h('p', { class: 'failure-title' }, warnIcon({ size: 18 }), h('span', { text: t(failure.titleKey) })),
@@ -18,7 +18,11 @@ export function failureBox(failure, { onRetryTransfer } = {}) {
     button.addEventListener('click', async () => {
       button.disabled = true;
       button.textContent = t('fail.retrying');
-      try { await onRetryTransfer(); } finally { button.disabled = false; button.textContent = t('fail.retryTransfer'); }
+      // Accepted: stay disabled until the next status document replaces this box.
+      if (!(await onRetryTransfer().catch(() => false))) {
+        button.disabled = false;
+        button.textContent = t('fail.retryTransfer');
+      }
     });
     box.append(h('div', { class: 'failure-actions' }, button,
       failure.linkExpiresAt ? h('span', { class: 'hint', text: t('fail.linkValidUntil', { time: formatDateTime(failure.linkExpiresAt) }) }) : null));

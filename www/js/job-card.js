@@ -21,7 +21,7 @@ export function placeholderDocument(record) {
 export function createJobCard({ record, describe, onDismiss, onRetryTransfer }) {
   let doc = placeholderDocument(record);
   let shown = 0;            // progress already shown, never goes backwards
-  let problem = null;       // null | 'poll' | 'gone'
+  let problem = null;       // null | 'poll' | 'gone' | a message (failed retry)
   let bodyFor = null;       // status + locale the body was built for
 
   const tagSlot = h('span', { class: 'job-tags' });
@@ -91,7 +91,7 @@ export function createJobCard({ record, describe, onDismiss, onRetryTransfer }) 
     if (statusLine.textContent !== line) statusLine.textContent = line;
     elapsedEl.textContent = v.elapsedText ? t(v.terminal ? 'job.took' : 'job.elapsed', { time: v.elapsedText }) : '';
     idEl.textContent = v.createdAt ? `${formatDateTime(v.createdAt)} · ${v.taskId}` : v.taskId;
-    const problemText = problem === 'gone' ? t('job.gone') : problem === 'poll' ? t('job.pollError') : '';
+    const problemText = problem === 'gone' ? t('job.gone') : problem === 'poll' ? t('job.pollError') : (problem ?? '');
     if (problemEl.textContent !== problemText) problemEl.textContent = problemText;
     problemEl.hidden = !problemText;
     renderBody(v);

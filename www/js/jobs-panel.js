@@ -6,8 +6,8 @@ import { createPoller } from './poll.js';
 import { forgetJob, loadJobs, recordFromAnswer, rememberJob } from './job-store.js';
 import { isTerminal } from './status-view.js';
 
-/** `describe(id)` → `{label}`; `onUpdate(doc)` on every new status document; `onFinished(doc)` when a job reaches a terminal state; `retryTransfer(id)` calls the API. */
-export function createJobsPanel({ list, empty, storage, describe, onUpdate = () => {}, onFinished, retryTransfer, reportError }) {
+/** `describe(id)` → `{label}`; `onUpdate(doc)` on every new status document; `onFinished(doc)` when a job reaches a terminal state; `retryTransfer(id)` calls the API; `errorText(err)` words its failure. */
+export function createJobsPanel({ list, empty, storage, describe, onUpdate = () => {}, onFinished, retryTransfer, errorText }) {
   const entries = new Map();   // task id → {card, poller, record}
 
   function updateEmpty() { empty.hidden = entries.size > 0; }
@@ -22,11 +22,12 @@ export function createJobsPanel({ list, empty, storage, describe, onUpdate = () 
         try {
           await retryTransfer(record.task_id);
         } catch (err) {
-          reportError(err);
-          return;
+          entry.card.setProblem(errorText(err));
+          return false;
         }
         rememberJob(storage, record);
         entry.poller.start(0);
+        return true;
       },
     });
     entry.poller = createPoller({
