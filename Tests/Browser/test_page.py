@@ -328,6 +328,43 @@ def test_library_lists_filters_opens_and_deletes(page_factory, api):
     assert page.locator(f'#job-list .job-card[data-task-id="{second["task_id"]}"]').count() == 0
 
 
+def test_retired_model_problems_and_html_413(page_factory):
+    """Answers the stack does not give today, injected with routes: a retired catalog entry, a
+    configuration problem, and nginx's own HTML 413 page from a host with a low upload limit."""
+    def setup(ctx):
+        def models(route):
+            answer = route.fetch().json()
+            answer["models"].append({**answer["models"][0], "id": "sora-v1-old", "label": "Sora 1 旧版",
+                                     "retired": True, "notice": "请改用 Sora 2"})
+            route.fulfill(json=answer)
+
+        def health(route):
+            answer = route.fetch().json()
+            answer["problems"] = [{"setting": "SORA_STORAGE", "message": "unknown backend \"ftp\""}]
+            route.fulfill(status=503, json=answer)
+
+        def generate(route):
+            route.fulfill(status=413, content_type="text/html",
+                          body="<html><head><title>413 Request Entity Too Large</title></head><body>nginx</body></html>")
+        ctx.route("**/api/models", models)
+        ctx.route("**/api/health", health)
+        ctx.route("**/api/generate", generate)
+
+    page = page_factory(setup=setup)
+    retired = page.locator('#model-list label[data-model="sora-v1-old"]')
+    assert page.is_disabled("#model-sora-v1-old")
+    assert "已下线 · 请改用 Sora 2" in retired.inner_text()
+    assert not page.is_checked("#model-sora-v1-old")
+    banner = page.locator("#health-banner")
+    expect(banner).to_contain_text("SORA_STORAGE: unknown backend")
+    assert "模拟上游" in banner.inner_text()
+    page.fill("#prompt", "anything")
+    page.click("#submit-button")
+    expect(page.locator("#form-errors")).to_contain_text("HTTP 413")
+    assert page.locator("#submit-button").is_enabled()
+    assert page.locator("#job-list .job-card").count() == 0
+
+
 def test_english_locale_is_a_data_change(page_factory):
     page = page_factory()
     page.select_option("#locale-select", "en")
