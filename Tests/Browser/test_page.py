@@ -3,14 +3,13 @@ generate text→video and image→video until the <video> has loaded its metadat
 a moderation failure, a reload mid-job, the library, and screenshots for the README."""
 import json
 import re
-import shutil
-import time
 import uuid
 
 import pytest
 expect = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed").expect
 
-from conftest import ROOT, png_bytes
+# Fixtures live in page_support.py (see there why not in a conftest.py); importing them registers them.
+from page_support import api, artifacts, base_url, browser, page_factory, png_bytes, sim_url  # noqa: F401
 
 # Fast pace for the simulated upstream; a real upstream ignores nothing, so these tests need the simulator.
 FAST = "[sim:steps=3] [sim:delay=0.2]"

@@ -1,6 +1,9 @@
-"""Fixtures for the page tests: a running stack (nginx serving www/ at /, the API at /api/,
-status files at /status/, media at /media/) named by SORA_E2E_BASE_URL, the simulator's control
-URL SORA_SIM_URL (optional), and Debian's Chromium driven by Python Playwright."""
+"""Fixtures and helpers for the page tests. Not a conftest.py on purpose: Tests/EndToEnd does
+`from conftest import …`, and a second module named conftest would shadow it in one pytest run.
+
+The stack under test (nginx serving www/ at /, the API at /api/, status files at /status/,
+media at /media/) is named by SORA_E2E_BASE_URL; the simulator's control URL by SORA_SIM_URL
+(optional); the browser is Debian's Chromium driven by Python Playwright."""
 import json
 import os
 import pathlib
