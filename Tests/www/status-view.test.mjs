@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  canRetryTransfer, elapsedSeconds, failureView, formatElapsed, isTerminal, shownProgress, spendFromList, statusView, todaySpend,
+  canRetryTransfer, elapsedSeconds, safeMediaURL, failureView, formatElapsed, isTerminal, shownProgress, spendFromList, statusView, todaySpend,
 } from '../../www/js/status-view.js';
 
 const NOW = Date.parse('2025-11-25T12:00:00Z');
@@ -92,4 +92,15 @@ test('today’s spend: the server figure when given, else the sum of today’s j
   assert.equal(spendFromList({ jobs }, now), 0.3);
   assert.equal(spendFromList({ jobs, today_cost_usd: null }, now), 0.3);
   assert.equal(spendFromList(null, now), 0);
+});
+
+test('only http(s) and site-relative media URLs reach src/href', () => {
+  for (const ok of ['/media/a.mp4', 'https://bucket.oss.example.com/v/a.mp4', 'http://127.0.0.1:8080/media/a.mp4', 'media/a.mp4', './media/a.mp4', '//cdn.example.com/a.mp4']) {
+    assert.equal(safeMediaURL(ok), ok);
+  }
+  for (const bad of ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'data:text/html,x', ' data:x', '', null, 'vbscript:x']) {
+    assert.equal(safeMediaURL(bad), null, String(bad));
+  }
+  const v = statusView(doc({ status: 'succeeded', video_url: 'javascript:alert(1)' }), { now: NOW });
+  assert.equal(v.videoURL, null);
 });

@@ -30,7 +30,8 @@ export function createImageUpload({ onChange, isActive, onPasteWhileInactive }) 
   const errorEl = $('image-error');
   $('dropzone-icon').append(uploadIcon({ size: 28 }));
 
-  let state = { firstFrame: null, reading: false, error: null, imageURL: '' };
+  // `error` is about the chosen file (type, size, unreadable); `formError` comes from the form's validation.
+  let state = { firstFrame: null, reading: false, error: null, formError: null, imageURL: '' };
 
   function emit() { onChange({ firstFrame: state.firstFrame, imageURL: state.imageURL }); }
 
@@ -117,8 +118,9 @@ export function createImageUpload({ onChange, isActive, onPasteWhileInactive }) 
   function render() {
     const f = state.firstFrame;
     reading.hidden = !state.reading;
-    errorEl.hidden = !state.error;
-    errorEl.textContent = state.error ? t(state.error.key, state.error.vars) : '';
+    const shown = state.error ?? state.formError;
+    errorEl.hidden = !shown;
+    errorEl.textContent = shown ? t(shown.key, shown.vars) : '';
     urlInput.disabled = Boolean(f);
     preview.classList.remove('from-url');
     if (f) {
@@ -136,7 +138,11 @@ export function createImageUpload({ onChange, isActive, onPasteWhileInactive }) 
   return {
     render,
     /** A validation error for the image field from the form (null clears it). */
-    showError(error) { if (!state.reading) { state = { ...state, error }; render(); } },
+    showError(formError) {
+      if (formError?.key === state.formError?.key) return;
+      state = { ...state, formError };
+      render();
+    },
     focus() { (state.firstFrame ? $('image-remove') : fileInput).focus(); },
     get value() { return { firstFrame: state.firstFrame, imageURL: state.imageURL }; },
   };

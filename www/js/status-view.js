@@ -61,6 +61,14 @@ export function shownProgress(doc, previous = 0) {
   return Math.max(p, Number(previous) || 0);
 }
 
+/** A media URL the page may put in src/href: http(s) or relative, never another scheme (javascript:, data:). */
+export function safeMediaURL(url) {
+  const s = String(url ?? '').trim();
+  if (!s) return null;
+  if (/^[a-z][\w+.-]*:/i.test(s)) return /^https?:\/\//i.test(s) ? s : null;
+  return s;
+}
+
 /** Everything a job card renders, from one status document. */
 export function statusView(doc, { now = Date.now(), previousProgress = 0 } = {}) {
   const status = STATES.includes(doc.status) ? doc.status : 'unknown';
@@ -81,8 +89,8 @@ export function statusView(doc, { now = Date.now(), previousProgress = 0 } = {})
     resolution: doc.width && doc.height ? `${doc.width}×${doc.height}` : '',
     prompt: doc.orig_prompt ?? '',
     actualPrompt: doc.actual_prompt && doc.actual_prompt !== doc.orig_prompt ? doc.actual_prompt : '',
-    videoURL: status === 'succeeded' && doc.video_url ? doc.video_url : null,
-    posterURL: doc.poster_url ?? null,
+    videoURL: status === 'succeeded' ? safeMediaURL(doc.video_url) : null,
+    posterURL: safeMediaURL(doc.poster_url),
     costUSD: Number.isFinite(Number(doc.cost_usd)) ? Number(doc.cost_usd) : null,
     sizeBytes: doc.size_bytes ?? null,
     createdAt: doc.created_at ?? null,
