@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { catalogView, formatUSD, isSoraModel, modelView } from '../../www/js/catalog-view.js';
-import { setLocale, t, translateTag } from '../../www/js/strings.js';
+import { loadLocale, setLocale, t, translateTag } from '../../www/js/strings.js';
 
 // The compiled-in catalog as GET /api/models shows it (Sources/SoraCore/Catalog/ModelCatalog.swift).
 const CATALOG = [
@@ -56,7 +56,8 @@ test('missing optional fields get sensible defaults (older or operator catalogs)
   assert.ok(textOnly.supportsText && !textOnly.supportsImage);
 });
 
-test('English labels and tags are derived from the data', () => {
+test('English labels and tags are derived from the data', async () => {
+  await loadLocale('en');
   setLocale('en');
   const v = modelView(CATALOG[1], { t, translateTag, locale: 'en' });
   assert.equal(v.label, 'Sora 2 – Landscape 10s');

@@ -49,9 +49,18 @@ export function parseErrorBody(status, contentType, text, hasKey = () => false) 
   return { status, code: null, message: '', key: 'err.nonJson', vars: { status } };
 }
 
+function parseObject(text) {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === 'object' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Creates the API client; `fetchImpl` and `hasKey` are injectable for tests. */
 export function createApi({ fetchImpl = (...a) => fetch(...a), base = '', hasKey = () => false } = {}) {
-  async function request(method, path, { body, headers = {}, query } = {}) {
+  async function request(method, path, { body, headers = {}, query, documentOnError = false } = {}) {
     let url = `${base}${path}`;
     if (query) {
       const qs = new URLSearchParams();
@@ -71,7 +80,11 @@ export function createApi({ fetchImpl = (...a) => fetch(...a), base = '', hasKey
       throw new ApiError({ status: 0, key: 'err.network', message: String(error?.message ?? '') });
     }
     const text = await res.text().catch(() => '');
-    if (!res.ok) throw new ApiError(parseErrorBody(res.status, res.headers.get('Content-Type'), text, hasKey));
+    if (!res.ok) {
+      const doc = documentOnError ? parseObject(text) : null;
+      if (doc && !doc.error) return { status: res.status, data: doc, headers: res.headers };
+      throw new ApiError(parseErrorBody(res.status, res.headers.get('Content-Type'), text, hasKey));
+    }
     if (res.status === 204 || text.trim() === '') return { status: res.status, data: null, headers: res.headers };
     try {
       return { status: res.status, data: JSON.parse(text), headers: res.headers };
@@ -82,19 +95,7 @@ export function createApi({ fetchImpl = (...a) => fetch(...a), base = '', hasKey
 
   return {
     /** `GET api/health`; an unhealthy answer (503 with the same document) is still a document. */
-    health: async () => {
-      let res;
-      try {
-        res = await fetchImpl(`${base}api/health`, { headers: { Accept: 'application/json' }, cache: 'no-store' });
-      } catch (error) {
-        throw new ApiError({ status: 0, key: 'err.network', message: String(error?.message ?? '') });
-      }
-      const text = await res.text().catch(() => '');
-      let doc = null;
-      try { doc = JSON.parse(text); } catch { doc = null; }
-      if (doc && typeof doc === 'object' && !doc.error) return doc;
-      throw new ApiError(parseErrorBody(res.status, res.headers.get('Content-Type'), text, hasKey));
-    },
+    health: () => request('GET', 'api/health', { documentOnError: true }).then((r) => r.data),
     models: () => request('GET', 'api/models').then((r) => r.data?.models ?? []),
     /** `POST api/generate`; answers `{job, replayed}`. */
     generate: (body, idempotencyKey) => request('POST', 'api/generate', { body, headers: { 'Idempotency-Key': idempotencyKey } })

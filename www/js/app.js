@@ -1,6 +1,6 @@
 // Entry point: wires the parts of the page together and loads the first data.
 
-import { LOCALES, getLocale, hasString, pickLocale, setLocale, t, translateTag } from './strings.js';
+import { LOCALES, getLocale, hasString, loadLocale, pickLocale, setLocale, t, translateTag } from './strings.js';
 import { applyStrings, h } from './dom.js';
 import { createApi } from './api.js';
 import { catalogView } from './catalog-view.js';
@@ -28,7 +28,9 @@ function safeStorage() {
 }
 
 const storage = safeStorage();
-setLocale(pickLocale(storage.getItem(LOCALE_KEY)));
+const startLocale = pickLocale(storage.getItem(LOCALE_KEY));
+// Chinese is built in; another saved locale is loaded before the first render.
+if (await loadLocale(startLocale).catch(() => false)) setLocale(startLocale);
 
 const api = createApi({ hasKey: hasString });
 let rawModels = [];
@@ -148,7 +150,8 @@ function renderAll() {
 const localeSelect = $('locale-select');
 localeSelect.replaceChildren(...LOCALES.map((l) => h('option', { value: l.id, text: l.name })));
 localeSelect.value = getLocale();
-localeSelect.addEventListener('change', () => {
+localeSelect.addEventListener('change', async () => {
+  if (!(await loadLocale(localeSelect.value).catch(() => false))) { localeSelect.value = getLocale(); return; }
   setLocale(localeSelect.value);
   storage.setItem(LOCALE_KEY, getLocale());
   renderAll();

@@ -1,6 +1,7 @@
-// Every string the page shows, per locale. Adding a locale is a data change: copy `zh`,
-// translate the values, add it to LOCALES. `Tests/www/strings.test.mjs` checks that every
-// locale has every key and the same {placeholders}, and that every key the code uses exists.
+// Every string the page shows, per locale. Chinese (the plan's language) is built in; other
+// locales live in strings-<id>.js and are loaded on first use. Adding one is a data change: copy
+// strings-en.js, translate the values, add it to LOCALES. `Tests/www/strings.test.mjs` checks
+// that every locale has every key with the same {placeholders}, and that every key used exists.
 
 /** Locales offered in the language selector, in display order. */
 export const LOCALES = [
@@ -168,180 +169,34 @@ export const STRINGS = {
     'confirm.delete': '删除',
   },
 
-  en: {
-    'app.title': 'Sora 2 video generation',
-    'app.subtitle': 'Text → video / image → video · stored automatically',
-    'app.skip': 'Skip to the form',
-    'locale.label': 'Language',
-    'spend.today': 'Spent today',
-    'spend.unknown': '—',
-
-    'banner.simulated': 'Simulated upstream: SORA_API_KEY is not set, videos come from the built-in simulator — for testing only, nothing is charged.',
-    'banner.problems': 'Configuration problems',
-    'banner.healthFailed': 'Cannot read the service status (/api/health): {message}',
-
-    'form.title': 'Generate a video',
-    'model.legend': 'Model',
-    'model.loading': 'Loading models…',
-    'model.loadFailed': 'Could not load the models: {message}',
-    'model.retry': 'Reload',
-    'model.retired': 'Retired',
-    'model.price': '{price} per video',
-    'model.describe': '{orientation}, {width}×{height}, {duration} s, {price} per video',
-    'mode.legend': 'Mode',
-    'mode.text': 'Text → video',
-    'mode.image': 'Image → video',
-    'mode.textHint': 'A prompt is enough',
-    'mode.imageHint': 'First frame + prompt',
-
-    'upload.legend': 'First frame',
-    'upload.drop': 'Drop an image here, or paste it (Ctrl+V)',
-    'upload.choose': 'Choose a file',
-    'upload.hint': 'PNG / JPEG / WebP, at most 10 MB',
-    'upload.remove': 'Remove image',
-    'upload.preview': 'First frame preview',
-    'upload.urlLabel': 'Or an image URL (e.g. an OSS link)',
-    'upload.reading': 'Reading the image…',
-
-    'params.legend': 'Parameters',
-    'params.duration': 'Duration',
-    'params.resolution': 'Resolution',
-    'params.price': 'Price',
-    'params.seconds': '{n} s',
-    'params.note': 'ℹ️ Sora 2: the duration is set by the model (10 s or 15 s), the resolution is fixed (portrait 704×1280, landscape 1280×704)',
-    'orientation.portrait': 'Portrait',
-    'orientation.landscape': 'Landscape',
-
-    'prompt.label': 'Prompt',
-    'prompt.placeholder': 'Describe the scene, camera movement and style…',
-    'prompt.counter': '{n} / {max}',
-    'prompt.tip': 'Avoid real people, celebrities, violence and copyrighted characters, or moderation may refuse it.',
-
-    'cost.before': 'This video costs {price} (charged per video)',
-    'submit.label': 'Generate',
-    'submit.busy': 'Submitting…',
-    'submit.ok': 'Submitted: {id}',
-    'submit.replayed': 'Repeated submit joined the same job: {id}',
-
-    'err.summary': 'Please fix the following first:',
-    'err.modelRequired': 'Choose a model',
-    'err.modelRetired': 'This model is retired, choose another one',
-    'err.modeUnsupported': 'The chosen model does not support this mode',
-    'err.promptEmpty': 'Enter a prompt',
-    'err.promptTooLong': 'The prompt is too long: {n} characters, at most {max}',
-    'err.firstFrameRequired': 'Upload a first frame first',
-    'err.imageType': 'Only PNG, JPEG or WebP images',
-    'err.imageSize': 'The image is too large ({size}), at most 10 MB',
-    'err.imageUrl': 'The image URL must be a full https:// address',
-    'err.imageConflict': 'Either upload an image or give a URL, not both',
-    'err.imageRead': 'Cannot read this image',
-    'err.network': 'Network error: cannot reach the server',
-    'err.nonJson': 'The server gave an unexpected answer (HTTP {status})',
-    'err.http413': 'Request too large (HTTP 413): the image is too big or the server limit too low',
-    'err.http': 'Request failed (HTTP {status})',
-
-    'api.unsupported_media_type': 'Bad request format (JSON expected)',
-    'api.invalid_json': 'The request is not valid JSON',
-    'api.unknown_model': 'Unknown model',
-    'api.prompt_too_long': 'The prompt is too long (at most 4000 characters)',
-    'api.duration_mismatch': 'The duration does not match the model',
-    'api.image_invalid': 'The image data is invalid',
-    'api.invalid_id': 'Invalid job id',
-    'api.job_running': 'The job is still running; delete it when it has finished',
-
-    'jobs.title': 'Progress',
-    'jobs.empty': 'No running jobs. After you submit, progress shows here and survives a page reload.',
-    'status.queued': 'Queued',
-    'status.generating': 'Generating',
-    'status.transferring': 'Storing',
-    'status.succeeded': 'Done',
-    'status.failed': 'Failed',
-    'status.unknown': 'Unknown',
-    'job.elapsed': 'Elapsed {time}',
-    'job.took': 'Took {time}',
-    'job.progressLabel': 'Job progress',
-    'job.stageWaiting': 'Waiting for the upstream…',
-    'job.dismiss': 'Remove card',
-    'job.gone': 'No such job (perhaps deleted)',
-    'job.pollError': 'Cannot read the progress right now, retrying…',
-    'job.model': 'Model',
-    'job.duration': 'Duration',
-    'job.resolution': 'Resolution',
-    'job.prompt': 'Prompt',
-    'job.actualPrompt': 'Actual prompt',
-    'job.cost': 'Cost',
-    'job.size': 'Size',
-    'job.created': 'Created',
-    'job.id': 'Job id',
-
-    'result.download': 'Download',
-    'result.copy': 'Copy link',
-    'result.copied': 'Link copied',
-    'result.copyFailed': 'Could not copy automatically; copy this link by hand:',
-    'result.noVideo': 'The video file is not available',
-
-    'fail.title.moderation': 'Refused by content moderation',
-    'fail.title.stream_cut': 'Cut off before a result',
-    'fail.title.upstream': 'The upstream API reported an error',
-    'fail.title.timeout': 'Timed out',
-    'fail.title.no_link': 'No video link received',
-    'fail.title.transfer': 'Storing the video failed',
-    'fail.title.config': 'Server configuration problem',
-    'fail.title.interrupted': 'The job was interrupted',
-    'fail.title.unknown': 'Generation failed',
-    'fail.hint.moderation': 'Rephrase the prompt and try again: drop names of real people or celebrities, violence, sexual or gory content and copyrighted characters; describe the scene, action and style neutrally.',
-    'fail.hint.stream_cut': 'The upstream closed the stream before sending a video — usually moderation, sometimes a network drop. Adjust the prompt and generate again.',
-    'fail.hint.upstream': 'This is the gateway’s own error. Try again later; if it persists, check the API quota and key.',
-    'fail.hint.timeout': 'The upstream did not finish in time. Check the library later or generate again.',
-    'fail.hint.no_link': 'The generation ended without a video link. Generate again.',
-    'fail.hint.transfer': 'The video was generated, only storing it failed. While the upstream link is valid, “Retry transfer” stores it without generating or charging again.',
-    'fail.hint.config': 'A required server setting (API key or storage) is missing or wrong; ask the administrator.',
-    'fail.hint.interrupted': 'The process handling the job was interrupted (e.g. a server restart). The job is never charged twice; submit again if you still need the video.',
-    'fail.hint.unknown': 'Try again later.',
-    'fail.retryTransfer': 'Retry transfer',
-    'fail.retrying': 'Retrying…',
-    'fail.linkValidUntil': 'Upstream link valid until {time}',
-    'fail.detail': 'Technical detail',
-
-    'library.title': 'Library',
-    'library.search': 'Search prompts',
-    'library.status': 'Status',
-    'library.model': 'Model',
-    'library.all': 'All',
-    'library.refresh': 'Refresh',
-    'library.loadMore': 'Load more',
-    'library.loading': 'Loading…',
-    'library.empty': 'No videos match.',
-    'library.loadFailed': 'Could not load the library: {message}',
-    'library.count': '{n} shown',
-    'library.countOf': '{n} of {total} shown',
-    'library.open': 'Open video: {prompt}',
-    'library.delete': 'Delete',
-    'library.deleted': 'Deleted',
-    'library.noThumb': 'No preview',
-
-    'dialog.close': 'Close',
-    'confirm.deleteTitle': 'Delete this video?',
-    'confirm.deleteBody': 'The job and its video are removed from the library for good.',
-    'confirm.cancel': 'Cancel',
-    'confirm.delete': 'Delete',
-  },
 };
 
-/** Tags the catalog uses in Chinese, shown translated in other locales. */
-export const TAG_TRANSLATIONS = {
-  en: { '竖屏': 'Portrait', '横屏': 'Landscape' },
-};
+/** Catalog tags per locale (the catalog's own tags are Chinese). */
+export const TAGS = {};
 
 let current = 'zh';
 
+const known = (id) => LOCALES.some((l) => l.id === id);
+
 /** The locale to start with: a saved choice, else Chinese (the plan's language). */
 export function pickLocale(saved) {
-  return Object.hasOwn(STRINGS, saved ?? '') ? saved : 'zh';
+  return known(saved) ? saved : 'zh';
 }
 
+/** Loads the table of locale `id` (strings-<id>.js) once; false for an unknown locale. */
+export async function loadLocale(id) {
+  if (!known(id)) return false;
+  if (!Object.hasOwn(STRINGS, id)) {
+    const m = await import(`./strings-${id}.js`);
+    STRINGS[id] = m[`STRINGS_${id.toUpperCase()}`];
+    TAGS[id] = m[`TAGS_${id.toUpperCase()}`] ?? {};
+  }
+  return true;
+}
+
+/** Switches to a loaded locale (see loadLocale); anything else keeps the current one. */
 export function setLocale(id) {
-  if (Object.hasOwn(STRINGS, id ?? '')) current = id;
+  if (known(id) && Object.hasOwn(STRINGS, id)) current = id;
   return current;
 }
 
@@ -363,5 +218,5 @@ export function hasString(key) {
 
 /** A catalog tag in the current locale. */
 export function translateTag(tag) {
-  return TAG_TRANSLATIONS[current]?.[tag] ?? tag;
+  return TAGS[current]?.[tag] ?? tag;
 }
