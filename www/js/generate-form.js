@@ -76,7 +76,7 @@ export function createGenerateForm({ api, onSubmitted, errorText }) {
     const row = (label, value) => [h('dt', { text: label }), h('dd', { text: value })];
     list.replaceChildren(
       ...row(t('params.duration'), m.durationText),
-      ...row(t('params.resolution'), `${m.resolution}（${m.orientationText}）`),
+      ...row(t('params.resolution'), t('params.resolutionValue', { resolution: m.resolution, orientation: m.orientationText })),
       ...row(t('params.price'), t('model.price', { price: m.priceText })));
     $('params-note').hidden = !m.isSora;
   }

@@ -39,6 +39,7 @@ export const STRINGS_EN = {
   'params.legend': 'Parameters',
   'params.duration': 'Duration',
   'params.resolution': 'Resolution',
+  'params.resolutionValue': '{resolution} ({orientation})',
   'params.price': 'Price',
   'params.seconds': '{n} s',
   'params.note': 'ℹ️ Sora 2: the duration is set by the model (10 s or 15 s), the resolution is fixed (portrait 704×1280, landscape 1280×704)',

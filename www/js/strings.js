@@ -48,6 +48,7 @@ export const STRINGS = {
     'params.legend': '参数',
     'params.duration': '时长',
     'params.resolution': '分辨率',
+    'params.resolutionValue': '{resolution}（{orientation}）',
     'params.price': '单价',
     'params.seconds': '{n} 秒',
     'params.note': 'ℹ️ Sora 2 模型时长由模型名控制（10s 或 15s），分辨率固定（竖屏 704×1280，横屏 1280×704）',
