@@ -11,7 +11,8 @@ import Testing
     }
 
     func job(_ id: String) -> (JobRequest, StatusDocument) {
-        let now = Date()
+        // Status files keep milliseconds; start from a whole millisecond so documents compare equal.
+        let now = Date(timeIntervalSince1970: Double(Int64(Date().timeIntervalSince1970 * 1000)) / 1000)
         let req = JobRequest(taskID: id, model: "sora-v2-portrait", upstreamModel: "sora_video2", prompt: "p",
                              priceUSD: 0.15, createdAt: now)
         let doc = StatusDocument(seq: 1, taskID: id, status: .queued, progress: 0, stage: "", model: "sora-v2-portrait",
@@ -73,5 +74,19 @@ import Testing
         #expect(c.problems.map(\.setting).contains("SORA_MAX_WORKERS"))
         #expect(c.problems.map(\.setting).contains("SORA_API_KEY"))
         #expect(c.baseURL == "https://api.apiyi.com/v1")
+    }
+}
+
+@Suite struct ISODateTests {
+    @Test func roundTripsWithMillisecondsAndMatchesFoundation() {
+        let d = Date(timeIntervalSince1970: 1_764_077_953.123)
+        #expect(SpoolJSON.isoString(d) == "2025-11-25T13:39:13.123Z")
+        #expect(SpoolJSON.parseISO("2025-11-25T13:39:13.123Z") == d)
+        #expect(SpoolJSON.parseISO("2025-11-25T13:39:13Z") == Date(timeIntervalSince1970: 1_764_077_953))
+        let f = ISO8601DateFormatter()
+        #expect(SpoolJSON.parseISO("2000-02-29T23:59:59Z") == f.date(from: "2000-02-29T23:59:59Z"))
+        #expect(SpoolJSON.parseISO("2025-13-01T00:00:00Z") == nil)
+        #expect(SpoolJSON.parseISO("2025-11-25 13:39:13Z") == nil)
+        #expect(SpoolJSON.parseISO("2025-11-25T13:39:13+08:00") == nil)
     }
 }

@@ -13,7 +13,10 @@ public enum FileIO {
 
     /// Replaces `path` atomically: temp file in the same directory, fsync, rename, fsync the
     /// directory. Readers (nginx) see the old or the new file, never a torn one.
-    public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644) throws {
+    /// `syncDirectory: false` skips the directory fsync when the caller makes the directory itself
+    /// durable later (a staging directory that is renamed and whose parent is then synced).
+    public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644,
+                                       syncDirectory syncDir: Bool = true) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let tmp = "\(dir)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -28,7 +31,7 @@ public enum FileIO {
         }
         guard rename(tmp, path) == 0 else { throw Failure("cannot rename onto", path) }
         ok = true
-        syncDirectory(dir)
+        if syncDir { syncDirectory(dir) }
     }
 
     /// Writes all bytes to `fd`, retrying short writes and EINTR.
@@ -64,6 +67,13 @@ public enum FileIO {
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Creates an empty marker file (no fsync: markers can be rebuilt from status files).
+    public static func touch(_ path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure("cannot create", path) }
+        close(fd)
+    }
 
     /// Creates a directory and its parents.
     public static func makeDirectory(_ path: String, mode: Int = 0o755) throws {

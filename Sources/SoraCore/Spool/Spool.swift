@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The private part of a job, written once by `generate`: never served by nginx.
 public struct JobRequest: Codable, Sendable, Equatable {
@@ -76,19 +79,46 @@ public enum SpoolJSON {
         return d
     }
 
-    /// `2026-11-25T13:19:13.123Z`
+    /// `2026-11-25T13:19:13.123Z`. Hand-rolled on `gmtime_r`: Foundation's ISO8601DateFormatter
+    /// goes through ICU and dominated the cost of every status read and write.
     public static func isoString(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var secs = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
+        let frac = Int(ms - Int64(secs) * 1000)
+        var t = tm()
+        gmtime_r(&secs, &t)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+        }
+        return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T"
+            + "\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):\(pad(t.tm_sec, 2)).\(pad(Int32(frac), 3))Z"
     }
 
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…]Z` (UTC only, the form this project writes).
     public static func parseISO(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)
+        let u = Array(s.utf8)
+        guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u.last == 90 else { return nil }
+        func num(_ a: Int, _ b: Int) -> Int32? {
+            var v: Int32 = 0
+            for c in u[a..<b] { guard (48...57).contains(c) else { return nil }; v = v * 10 + Int32(c - 48) }
+            return v
+        }
+        guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13), let mi = num(14, 16),
+              let sec = num(17, 19), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61 else { return nil }
+        // Fraction as an integer count of its digits, so "….123Z" gives exactly the Date that
+        // `isoString` started from (milliseconds / 1000).
+        var fracValue: Int64 = 0, fracScale: Int64 = 1
+        if u[19] == 46 {
+            for c in u[20..<(u.count - 1)].prefix(9) {
+                guard (48...57).contains(c) else { return nil }
+                fracValue = fracValue * 10 + Int64(c - 48)
+                fracScale *= 10
+            }
+        } else if u.count != 20 { return nil }
+        var t = tm()
+        t.tm_year = y - 1900; t.tm_mon = mo - 1; t.tm_mday = d; t.tm_hour = h; t.tm_min = mi; t.tm_sec = sec
+        return Date(timeIntervalSince1970: Double(Int64(timegm(&t)) * fracScale + fracValue) / Double(fracScale))
     }
 }
 
@@ -199,9 +229,10 @@ public struct Spool: Sendable {
         req.idempotencyHash = idempotencyKey.map(Self.idempotencyHash)
         if let image, let ext = imageExtension {
             req.imageFile = "image.\(ext)"
-            try FileIO.writeAtomically(image, to: "\(staging)/image.\(ext)", mode: 0o600)
+            try FileIO.writeAtomically(image, to: "\(staging)/image.\(ext)", mode: 0o600, syncDirectory: false)
         }
-        try FileIO.writeAtomically(SpoolJSON.encoder().encode(req), to: "\(staging)/request.json", mode: 0o600)
+        try FileIO.writeAtomically(SpoolJSON.encoder().encode(req), to: "\(staging)/request.json", mode: 0o600, syncDirectory: false)
+        FileIO.syncDirectory(staging)
         guard rename(staging, jobDir(id)) == 0 else { throw FileIO.Failure("cannot move job into", jobsDir) }
         FileIO.syncDirectory(jobsDir)
         try writeStatus(status)
@@ -209,7 +240,7 @@ public struct Spool: Sendable {
         if let idemPath {
             // link() fails if the key exists: exactly one of two racing requests wins.
             let tmp = "\(tmpDir)/idem-\(id)"
-            try FileIO.writeAtomically(Array(id.utf8), to: tmp, mode: 0o600)
+            try FileIO.writeAtomically(Array(id.utf8), to: tmp, mode: 0o600, syncDirectory: false)
             defer { unlink(tmp) }
             if link(tmp, idemPath) != 0 {
                 if errno == EEXIST, let existing = resolveIdempotency(idemPath, wait: true) {
@@ -218,7 +249,9 @@ public struct Spool: Sendable {
                 throw FileIO.Failure("cannot record idempotency key in", idemDir)
             }
         }
-        try FileIO.writeAtomically([UInt8](), to: "\(queueDir)/\(id)", mode: 0o600)
+        if idemPath != nil { FileIO.syncDirectory(idemDir) }
+        // The queue marker needs no fsync: `reap` re-queues any `queued` job that lost its marker.
+        try FileIO.touch("\(queueDir)/\(id)")
         committed = true
         return .created(status)
     }
@@ -244,7 +277,7 @@ public struct Spool: Sendable {
 
     public func dequeue(_ id: String) { unlink("\(queueDir)/\(id)") }
 
-    public func enqueue(_ id: String) throws { try FileIO.writeAtomically([UInt8](), to: "\(queueDir)/\(id)", mode: 0o600) }
+    public func enqueue(_ id: String) throws { try FileIO.touch("\(queueDir)/\(id)") }
 
     // MARK: library
 

@@ -77,15 +77,16 @@ public enum FailureClassifier {
             return JobFailure(kind: .moderation, message: "内容未通过网关审核（HTTP \(status)）。" + moderationAdvice, detail: detail)
         }
         if status == 404 || ModerationText.saysModelUnavailable(text) {
-            return JobFailure(kind: .config, message: modelUnavailableMessage(status: status), detail: detail)
+            // Gateway answers are `upstream` failures (the taxonomy); `config` is for our own settings.
+            return JobFailure(kind: .upstream, message: modelUnavailableMessage(status: status), detail: detail)
         }
         switch status {
         case 401:
-            return JobFailure(kind: .config,
+            return JobFailure(kind: .upstream,
                               message: "视频网关拒绝了 API 密钥（HTTP 401）：密钥无效、缺失或已被删除。请管理员检查服务器配置中的密钥。",
                               detail: detail)
         case 402, 403:
-            return JobFailure(kind: .config,
+            return JobFailure(kind: .upstream,
                               message: "视频网关不允许这个 API 密钥使用该模型（HTTP \(status)）：可能是密钥分组没有开通该模型、账户被禁用或余额不足。请管理员在网关后台检查。",
                               detail: detail)
         case 413:

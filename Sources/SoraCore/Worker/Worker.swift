@@ -176,6 +176,10 @@ public final class Worker {
         let outcome = HTTPClient.perform(http, handlers: handlers)
         state = stateCopy
         for event in parser.finish() { reader.consume(event) }
+        // A body that ended mid-event was cut, whatever curl says; a link running into the end of
+        // a cut text may be a truncated signed URL and is not trusted.
+        let cutMidEvent = parser.hasPartialEvent
+        reader.finish(textIsComplete: outcome.completed && !cutMidEvent)
         let elapsed = now().timeIntervalSince(started)
 
         // Anything other than an event stream is an error answer (JSON even when stream:true).
@@ -203,12 +207,14 @@ public final class Worker {
             return
         }
         let end: TransportEnd
-        if outcome.completed { end = .complete }
+        if outcome.completed && !cutMidEvent { end = .complete }
         else if outcome.timedOut {
             let stalled = elapsed < Double(config.generationTimeout) - 1
             end = .timedOut(stalled: stalled, detail: stalled
                 ? "no data for \(config.stallTimeout) s (stall timeout)" : "generation exceeded \(config.generationTimeout) s")
-        } else if outcome.wasCut { end = .cut(detail: outcome.errorMessage) }
+        } else if outcome.wasCut || cutMidEvent {
+            end = .cut(detail: outcome.completed ? "body ended inside an event" : outcome.errorMessage)
+        }
         else { end = .other(detail: outcome.errorMessage) }
         let failure = FailureClassifier.streamEnded(reader: reader, transportError: end)
             ?? JobFailure(kind: .noLink, message: "上游结束了响应，但没有返回视频链接。", detail: "stream ended without a link")

@@ -15,7 +15,7 @@ struct FailureClassifierTests {
 
     @Test func unauthorizedIsAKeyProblem() {
         let failure = http(401, newAPI("无效的令牌", code: "invalid_api_key"))
-        #expect(failure.kind == .config)
+        #expect(failure.kind == .upstream)
         #expect(failure.message.contains("密钥"))
         #expect(failure.detail?.contains("HTTP 401") == true)
         #expect(failure.detail?.contains("无效的令牌") == true)
@@ -24,14 +24,14 @@ struct FailureClassifierTests {
 
     @Test func forbiddenIsKeyNotAllowedOrBalance() {
         let failure = http(403, newAPI("该令牌无权访问模型 sora_video2", code: "access_denied"))
-        #expect(failure.kind == .config)
+        #expect(failure.kind == .upstream)
         #expect(failure.message.contains("模型"))
         #expect(failure.message.contains("余额"))
     }
 
     @Test func notFoundSaysTheModelIsRetiredOrNotEnabled() {
         let failure = http(404, #"{"error":{"message":"The model `sora_video2` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#)
-        #expect(failure.kind == .config)
+        #expect(failure.kind == .upstream)
         #expect(failure.message.contains("下线"))
         #expect(failure.message.contains("2026"))
         #expect(failure.detail?.contains("model_not_found") == true)
@@ -39,11 +39,11 @@ struct FailureClassifierTests {
 
     @Test func noAvailableChannelIsReportedLikeAMissingModel() {
         let failure = http(503, newAPI("当前分组 default 下对于模型 sora_video2 无可用渠道", code: "model_not_found"))
-        #expect(failure.kind == .config)
+        #expect(failure.kind == .upstream)
         #expect(failure.message.contains("没有提供这个模型"))
         let english = http(503, #"{"error":{"message":"no available channel for model sora_video2 under group default","type":"new_api_error"}}"#)
-        #expect(english.kind == .config)
-        #expect(http(400, #"{"error":{"message":"model not found"}}"#).kind == .config)
+        #expect(english.kind == .upstream)
+        #expect(http(400, #"{"error":{"message":"model not found"}}"#).kind == .upstream)
     }
 
     @Test func rateLimitMentionsRetryAfter() {
