@@ -280,8 +280,21 @@ class Handler(BaseHTTPRequestHandler):
             out[name.lower()] = value
         return out
 
+    def record(self, status):
+        """Logs the request before its answer leaves, so a client that reads the log right after
+        its response always finds the entry."""
+        entry = getattr(self, "entry", None)
+        if entry is None or entry.get("_logged"):
+            return
+        entry["status"] = status
+        entry["_logged"] = True
+        with self.state.lock:
+            self.state.requests.append(entry)
+            del self.state.requests[:-2000]
+
     def send(self, status, body=b"", headers=None, content_type=None):
         st = self.state
+        self.record(status)
         self.send_response(status)
         self.send_header("Date", formatdate(st.now(), usegmt=True))
         self.send_header("x-oss-request-id", self.request_id)
@@ -465,10 +478,14 @@ class Handler(BaseHTTPRequestHandler):
         self.request_id = uuid.uuid4().hex[:24].upper()
         self.status_sent = 0
         self.body_consumed = False
-        entry = {"method": method, "path": self.path, "op": None, "status": None, "auth": None, "part_number": None}
+        self.entry = None
+        entry = {"method": method, "path": self.path, "host": self.headers.get("Host", ""), "op": None, "status": None,
+                 "auth": None, "part_number": None, "content_md5": "Content-MD5" in self.headers,
+                 "content_type": self.headers.get("Content-Type")}
         host_id = self.headers.get("Host", "")
         if self.path.startswith("/_oss/"):
             return self.control(method)  # test plumbing: not logged, not signed
+        self.entry = entry
         try:
             bucket, key, query, host_id, _path_style = self.route()
             q = dict(query)
@@ -494,24 +511,20 @@ class Handler(BaseHTTPRequestHandler):
                     raise OSSError(403, "AccessDenied", "You have no right to access this object because of bucket acl.")
             self.handle_op(op, bucket, key, q, fault)
         except ResetConnection:
-            entry["status"] = "reset"
+            self.record("reset")
             self.reset()
             return
         except OSSError as err:
+            entry["code"] = err.code
             self.drain()
             self.send_error_xml(err, host_id)
         except (ConnectionError, BrokenPipeError):
             self.close_connection = True
-            entry["status"] = "disconnected"
         except Exception as exc:  # a bug in the double: answer 500 with its text, keep serving
             self.drain()
             self.send_error_xml(OSSError(500, "InternalError", "double: %r" % exc), host_id)
         finally:
-            if entry["status"] is None:
-                entry["status"] = self.status_sent
-            with st.lock:
-                st.requests.append(entry)
-                del st.requests[:-2000]
+            self.record(entry["status"] or self.status_sent or "disconnected")
 
     # -- authentication
 
@@ -729,6 +742,7 @@ class Handler(BaseHTTPRequestHandler):
                 meta["content_type"] = v
         length = end - start + 1 if size else 0
         headers["Content-Length"] = str(length)
+        self.record(status)
         self.send_response(status)
         self.send_header("Date", formatdate(self.state.now(), usegmt=True))
         self.send_header("x-oss-request-id", self.request_id)
