@@ -1,0 +1,124 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small POSIX file helpers. Every descriptor is opened with O_CLOEXEC so nothing leaks into
+/// spawned workers.
+public enum FileIO {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        init(_ what: String, _ path: String) { description = "\(what) \(path): \(String(cString: strerror(errno)))" }
+    }
+
+    /// Replaces `path` atomically: temp file in the same directory, fsync, rename, fsync the
+    /// directory. Readers (nginx) see the old or the new file, never a torn one.
+    public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let tmp = "\(dir)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure("cannot create", tmp) }
+        var ok = false
+        defer { if !ok { unlink(tmp) } }
+        do {
+            defer { close(fd) }
+            try writeAll(fd, Array(bytes), path: tmp)
+            guard fsync(fd) == 0 else { throw Failure("cannot fsync", tmp) }
+        }
+        guard rename(tmp, path) == 0 else { throw Failure("cannot rename onto", path) }
+        ok = true
+        syncDirectory(dir)
+    }
+
+    /// Writes all bytes to `fd`, retrying short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
+            if n < 0 { if errno == EINTR { continue }; throw Failure("cannot write", path) }
+            off += n
+        }
+    }
+
+    /// fsync a directory so a rename in it survives a crash.
+    public static func syncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// Reads a whole small file, or nil if it does not exist.
+    public static func read(_ path: String, limit: Int = 64 << 20) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while out.count <= limit {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, 65536) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return out
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Creates a directory and its parents.
+    public static func makeDirectory(_ path: String, mode: Int = 0o755) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: mode])
+    }
+
+    /// Removes a file or a directory tree; missing is fine.
+    public static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Names in a directory (no `.`/`..`), unsorted; empty if missing.
+    public static func list(_ dir: String) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+    }
+
+    public static func size(_ path: String) -> Int64? {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int64(st.st_size) : nil
+    }
+
+    public static func modified(_ path: String) -> Date? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+    }
+}
+
+/// An exclusive `flock` on a file, held until `release()` or process death (the kernel drops
+/// it when a worker is killed, which is how a dead worker is recognised).
+public final class FileLock {
+    private var fd: Int32
+
+    private init(fd: Int32) { self.fd = fd }
+
+    /// Takes the lock without waiting; nil if another process holds it.
+    public static func tryLock(_ path: String) -> FileLock? {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 { close(fd); return nil }
+        return FileLock(fd: fd)
+    }
+
+    /// Whether some process holds the lock right now (does not keep it).
+    public static func isHeld(_ path: String) -> Bool {
+        guard FileIO.exists(path) else { return false }
+        guard let l = tryLock(path) else { return true }
+        l.release()
+        return false
+    }
+
+    public func release() {
+        if fd >= 0 { flock(fd, LOCK_UN); close(fd); fd = -1 }
+    }
+
+    deinit { release() }
+}

@@ -1,0 +1,43 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded default store: a folder that nginx serves read-only (at `/media/`).
+public struct LocalStore: VideoStore {
+    public let root: String
+    /// URL prefix of `root`, e.g. `/media` or `https://example.com/media`.
+    public let urlPrefix: String
+
+    public init(root: String, urlPrefix: String) { self.root = root; self.urlPrefix = urlPrefix }
+
+    public var name: String { "local" }
+
+    public func store(file: String, key: String, contentType: String) throws -> StoredObject {
+        let target = "\(root)/\(key)"
+        let dir = (target as NSString).deletingLastPathComponent
+        try FileIO.makeDirectory(dir)
+        // Copy to a temp name beside the target, then rename: a half-copied video never appears.
+        let tmp = "\(dir)/.\((key as NSString).lastPathComponent).\(getpid()).tmp"
+        FileIO.remove(tmp)
+        do {
+            try FileManager.default.copyItem(atPath: file, toPath: tmp)
+            chmod(tmp, 0o644)
+            let fd = open(tmp, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { fsync(fd); close(fd) }
+            guard rename(tmp, target) == 0 else { throw FileIO.Failure("cannot rename onto", target) }
+            FileIO.syncDirectory(dir)
+        } catch {
+            FileIO.remove(tmp)
+            throw error
+        }
+        return StoredObject(key: key, url: publicURL(key: key), size: FileIO.size(target) ?? 0)
+    }
+
+    public func delete(key: String) throws {
+        guard !key.contains("..") else { return }
+        FileIO.remove("\(root)/\(key)")
+    }
+
+    public func publicURL(key: String) -> String { "\(urlPrefix)/\(key)" }
+}

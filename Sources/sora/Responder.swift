@@ -1,0 +1,110 @@
+import CFastCGI
+import Foundation
+import Glibc
+import SoraCore
+
+/// The FastCGI accept loop, and the single-request CGI path for hosts that only run CGI
+/// (nginx + fcgiwrap, Apache ScriptAlias). All policy lives in `SoraCore.Router`.
+struct Responder {
+    let config: Config
+    let router: Router
+    let spool: Spool
+
+    init(config: Config) {
+        self.config = config
+        let spool = Spool(root: config.spoolDir)
+        self.spool = spool
+        let env = Spawner.workerEnvironment(from: ProcessInfo.processInfo.environment)
+        let binary = config.workerBinary
+        router = Router(config: config, spool: spool, store: config.makeStore(), launchWorker: { id in
+            Spawner.launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env)
+        })
+    }
+
+    /// Serves requests until the FastCGI socket closes, or exactly one request under CGI.
+    func serve() -> Int32 {
+        // Children of a process that ignores SIGCHLD are reaped by the kernel: no zombie workers.
+        signal(SIGCHLD, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        try? spool.prepare()
+        if FCGX_IsCGI() != 0 {
+            serveCGI()
+            return 0
+        }
+        for p in config.problems { FileHandle.standardError.write(Data("sora fcgi: config: \(p.setting): \(p.message)\n".utf8)) }
+        guard FCGX_Init() == 0 else { return 1 }
+        var request = FCGX_Request()
+        guard FCGX_InitRequest(&request, 0, 0) == 0 else { return 1 }
+        while FCGX_Accept_r(&request) >= 0 {
+            let env = { (name: String) -> String? in
+                FCGX_GetParam(name, request.envp).map { String(cString: $0) }
+            }
+            let response = handle(env: env) { limit in
+                var body = [UInt8](repeating: 0, count: limit)
+                var got = 0
+                while got < limit {
+                    let n = body.withUnsafeMutableBytes {
+                        FCGX_GetStr($0.baseAddress!.assumingMemoryBound(to: CChar.self) + got, Int32(limit - got), request.in)
+                    }
+                    if n <= 0 { break }
+                    got += Int(n)
+                }
+                return Array(body.prefix(got))
+            }
+            let bytes = Self.serialize(response)
+            bytes.withUnsafeBytes { _ = FCGX_PutStr($0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count), request.out) }
+            FCGX_Finish_r(&request)
+            maintenance()
+        }
+        return 0
+    }
+
+    func serveCGI() {
+        let environment = ProcessInfo.processInfo.environment
+        let response = handle(env: { environment[$0] }) { limit in
+            var body = [UInt8]()
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while body.count < limit {
+                let n = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress!, min(65536, limit - body.count)) }
+                if n <= 0 { break }
+                body.append(contentsOf: buf[0..<n])
+            }
+            return body
+        }
+        let bytes = Self.serialize(response)
+        try? FileIO.writeAll(1, bytes, path: "stdout")
+        maintenance()
+    }
+
+    /// Builds an `APIRequest` from CGI-style parameters, reading at most the body limit.
+    func handle(env: (String) -> String?, readBody: (Int) -> [UInt8]) -> APIResponse {
+        let uri = env("REQUEST_URI") ?? env("DOCUMENT_URI") ?? ((env("SCRIPT_NAME") ?? "") + (env("PATH_INFO") ?? ""))
+        let pathPart = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
+        let path = pathPart.removingPercentEncoding ?? pathPart
+        let length = env("CONTENT_LENGTH").flatMap { Int($0) } ?? 0
+        let body = (length > 0 && length <= config.maxBodyBytes) ? readBody(length) : []
+        let request = APIRequest(method: env("REQUEST_METHOD") ?? "GET", path: path, query: env("QUERY_STRING") ?? "",
+                                 contentType: env("CONTENT_TYPE"), idempotencyKey: env("HTTP_IDEMPOTENCY_KEY"),
+                                 body: body, contentLength: length)
+        return router.handle(request)
+    }
+
+    static func serialize(_ r: APIResponse) -> [UInt8] {
+        var head = "Status: \(r.status) \(APIResponse.reason(r.status))\r\nContent-Type: application/json; charset=utf-8\r\n"
+        head += "Content-Length: \(r.body.count)\r\nX-Content-Type-Options: nosniff\r\n"
+        if !r.headers.contains(where: { $0.0.lowercased() == "cache-control" }) { head += "Cache-Control: no-store\r\n" }
+        for (k, v) in r.headers { head += "\(k): \(v)\r\n" }
+        head += "\r\n"
+        return Array(head.utf8) + r.body
+    }
+
+    /// At most once a minute (across all responder processes, via a stamp file) start a
+    /// detached `sora reap` so dead workers are noticed even when nobody runs cron.
+    func maintenance() {
+        let stamp = spool.root + "/.reap-stamp"
+        if let m = FileIO.modified(stamp), Date().timeIntervalSince(m) < 60 { return }
+        try? FileIO.writeAtomically(Array("\(Int(Date().timeIntervalSince1970))".utf8), to: stamp)
+        _ = Spawner.launch(binary: config.workerBinary, arguments: ["reap"], logPath: spool.root + "/reap.log",
+                           environment: Spawner.workerEnvironment(from: ProcessInfo.processInfo.environment))
+    }
+}

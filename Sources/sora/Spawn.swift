@@ -1,0 +1,61 @@
+import CSpawn
+import Foundation
+import Glibc
+import SoraCore
+
+/// Starts `sora worker <id>` fully detached from the responder:
+/// - a new session (POSIX_SPAWN_SETSID), so stopping the responder's process group or nginx
+///   leaves it running;
+/// - stdin from /dev/null, stdout/stderr appended to the job's log — never the responder's
+///   stdio, which under fcgiwrap is the CGI response pipe and would hold the request open;
+/// - every descriptor above 2 closed (libfcgi's listen socket is fd 0 and the request socket is
+///   not close-on-exec; both are replaced or closed here);
+/// - an explicit minimal environment: configuration variables only, never the request's
+///   `HTTP_*` variables (httpoxy);
+/// - default signal dispositions; zombies are avoided because the responder ignores SIGCHLD
+///   (the kernel then reaps its children), and in CGI mode the responder exits at once.
+enum Spawner {
+    static func launch(binary: String, arguments: [String], logPath: String, environment: [String: String]) -> Bool {
+        var actions = posix_spawn_file_actions_t()
+        var attr = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attr)
+        defer { posix_spawn_file_actions_destroy(&actions); posix_spawnattr_destroy(&attr) }
+
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        sora_spawn_addclosefrom(&actions, 3)
+
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGCHLD, SIGPIPE, SIGHUP, SIGTERM, SIGINT] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setflags(&attr, Int16(sora_spawn_setsid_flag()) | Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, binary, &actions, &attr, argv, envp)
+        return rc == 0
+    }
+
+    /// The environment a worker gets: configuration only (SORA_*, OSS_*, S3_*, STORAGE*) plus a
+    /// few process basics. Request variables (HTTP_*, CONTENT_*, QUERY_STRING…) never pass.
+    static func workerEnvironment(from env: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in env {
+            if k.hasPrefix("HTTP_") { continue }
+            if k.hasPrefix("SORA_") || k.hasPrefix("OSS_") || k.hasPrefix("S3_") || k.hasPrefix("STORAGE")
+                || Config.workerEnvironmentNames.contains(k) {
+                out[k] = v
+            }
+        }
+        if out["PATH"] == nil { out["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+        return out
+    }
+}

@@ -1,2 +1,0 @@
-import SoraCore
-print("sora: work in progress")

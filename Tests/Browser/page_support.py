@@ -1,0 +1,111 @@
+"""Fixtures and helpers for the page tests. Not a conftest.py on purpose: Tests/EndToEnd does
+`from conftest import …`, and a second module named conftest would shadow it in one pytest run.
+
+The stack under test (nginx serving www/ at /, the API at /api/, status files at /status/,
+media at /media/) is named by SORA_E2E_BASE_URL; the simulator's control URL by SORA_SIM_URL
+(optional); the browser is Debian's Chromium driven by Python Playwright."""
+import json
+import os
+import pathlib
+import struct
+import urllib.request
+import zlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "Tests" / "artifacts"
+CHROMIUM = os.environ.get("SORA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    url = os.environ.get("SORA_E2E_BASE_URL", "").strip()
+    if not url:
+        pytest.skip("SORA_E2E_BASE_URL is not set: start a stack (e.g. `make run`) and set it to its URL, "
+                    "e.g. SORA_E2E_BASE_URL=http://127.0.0.1:8080")
+    return url.rstrip("/") + "/"
+
+
+@pytest.fixture(scope="session")
+def sim_url():
+    """The simulator's base URL, or None when the stack talks to a real upstream."""
+    url = os.environ.get("SORA_SIM_URL", "").strip()
+    return url.rstrip("/") or None
+
+
+@pytest.fixture(scope="session")
+def api(base_url):
+    """Tiny JSON client for the stack's API (standard library only)."""
+    class Api:
+        def get(self, path):
+            try:
+                with urllib.request.urlopen(base_url + path.lstrip("/"), timeout=10) as r:
+                    return r.status, json.loads(r.read() or b"null")
+            except urllib.error.HTTPError as e:
+                body = e.read()
+                try:
+                    return e.code, json.loads(body)
+                except ValueError:
+                    return e.code, None
+
+        def models(self):
+            return {m["id"]: m for m in self.get("api/models")[1]["models"]}
+    return Api()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Python Playwright is not installed (pip install playwright)")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page_factory(browser, base_url):
+    """Opens the page in a fresh context (own localStorage); fails the test on page errors."""
+    contexts = []
+    errors = []
+
+    def open_page(width=1280, height=800, path="", setup=None):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        contexts.append(ctx)
+        if setup:
+            setup(ctx)   # e.g. routes that alter an API answer before the page loads
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text else None)
+        page.goto(base_url + path)
+        page.wait_for_selector("#model-list .model-option")
+        return page
+
+    yield open_page
+    for c in contexts:
+        c.close()
+    # "Failed to load resource" is Chromium logging an HTTP error answer (tests provoke 404/409/413/503
+    # on purpose); uncaught exceptions and the page's own console errors are bugs.
+    real = [e for e in errors if not e.startswith("Failed to load resource")]
+    assert not real, f"errors in the page: {real}"
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def png_bytes(width=64, height=64):
+    """A real PNG made here (no image library): a colour gradient."""
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 160)) for x in range(width))
+                    for y in range(height))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

@@ -1,0 +1,113 @@
+"""The worker is fully detached: own session, no inherited descriptors, minimal environment; it
+survives the responder and nginx; a killed worker is settled by `sora reap` without resubmitting."""
+import os
+import signal
+import subprocess
+import time
+
+import requests
+
+from conftest import Stack, free_port, stack_dir
+
+
+def worker_pids(stack):
+    pids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            env = open(f"/proc/{p}/environ", "rb").read().split(b"\0")
+            cmd = open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if f"SORA_CONFIG={stack.dir}/sora.env".encode() in env and b"worker" in cmd:
+            pids.append(int(p))
+    return pids
+
+
+def wait_for(pred, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("condition not met")
+
+
+def test_worker_is_detached_with_clean_fds_and_env(sim):
+    r = requests.post(sim.base + "/api/generate", json={"model": "sora-v2-portrait",
+                      "prompt": "slow one [sim:delay=0.4] [sim:steps=10]"},
+                      headers={"Proxy": "http://evil.example:3128", "X-Secret": "s"}, timeout=10)
+    job = r.json()["task_id"]
+    pid = wait_for(lambda: worker_pids(sim))[0]
+    fds = sorted(int(f) for f in os.listdir(f"/proc/{pid}/fd"))
+    links = {f: os.readlink(f"/proc/{pid}/fd/{f}") for f in fds}
+    # stdin /dev/null, stdout+stderr the job log; nothing from the responder (no sockets).
+    assert links[0] == "/dev/null"
+    assert links[1].endswith(f"/jobs/{job}/worker.log") and links[2] == links[1]
+    assert not any(v.startswith("socket:") and f <= 2 for f, v in links.items())
+    responder = int((sim.dir / "responder.pid").read_text())
+    assert os.getsid(pid) == pid != os.getsid(responder)
+    env = open(f"/proc/{pid}/environ", "rb").read().decode().split("\0")
+    names = {e.split("=", 1)[0] for e in env if e}
+    assert not any(n.startswith("HTTP_") for n in names), names
+    assert "SORA_CONFIG" in names
+    assert sim.wait(job)["status"] == "succeeded"
+
+
+def test_job_survives_responder_kill_and_nginx_restart(sim):
+    job = sim.generate("survivor [sim:delay=0.3] [sim:steps=10]").json()["task_id"]
+    sim.wait(job, until=("generating",))
+    os.kill(int((sim.dir / "responder.pid").read_text()), signal.SIGKILL)
+    subprocess.run(["nginx", "-p", str(sim.dir), "-c", str(sim.dir / "nginx.conf"), "-s", "stop"], check=True)
+    status_file = sim.spool / "status" / f"{job}.json"
+    import json
+    wait_for(lambda: json.loads(status_file.read_text())["status"] in ("succeeded", "failed"), timeout=60)
+    sim.restart_front()
+    doc = sim.status(job)
+    assert doc["status"] == "succeeded", doc
+    assert sim.sim_stats()["submissions"] == 1
+
+
+def test_kill_after_link_captured_resumes_transfer(sim):
+    job = sim.generate("slow download [sim:slow]").json()["task_id"]
+    sim.wait(job, until=("transferring",))
+    for pid in worker_pids(sim):
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not worker_pids(sim))
+    report = sim.sora("reap").stdout
+    assert job in report
+    doc = sim.wait(job, timeout=90)
+    assert doc["status"] == "succeeded", doc
+    assert sim.sim_stats()["submissions"] == 1
+
+
+def test_kill_before_link_fails_interrupted_without_resubmitting(sim):
+    job = sim.generate("killed early [sim:delay=0.5] [sim:steps=20]").json()["task_id"]
+    sim.wait(job, until=("generating",))
+    time.sleep(0.3)
+    for pid in worker_pids(sim):
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not worker_pids(sim))
+    sim.sora("reap")
+    doc = sim.status(job)
+    assert doc["status"] == "failed" and doc["error"]["kind"] == "interrupted", doc
+    assert "重复扣费" in doc["error"]["message"]
+    sim.sora("reap")
+    time.sleep(0.5)
+    assert sim.sim_stats()["submissions"] == 1
+
+
+def test_plain_cgi_through_fcgiwrap():
+    cgi = Stack(stack_dir("cgi"), free_port(), cgi=True).start()
+    try:
+        r = cgi.generate("cgi mode [sim:delay=0.2]")
+        assert r.status_code == 202, r.text
+        doc = cgi.wait(r.json()["task_id"])
+        assert doc["status"] == "succeeded"
+        assert requests.get(cgi.url(doc["video_url"]), timeout=5).content[4:8] == b"ftyp"
+        r = requests.post(cgi.base + "/api/generate", data="{}", headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_model"
+    finally:
+        cgi.stop()

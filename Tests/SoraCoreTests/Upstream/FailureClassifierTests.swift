@@ -1,0 +1,194 @@
+import Testing
+@testable import SoraCore
+
+@Suite("FailureClassifier")
+struct FailureClassifierTests {
+    private func http(_ status: Int, _ body: String, retryAfter: String? = nil) -> JobFailure {
+        FailureClassifier.httpError(status: status, body: Array(body.utf8), retryAfter: retryAfter)
+    }
+
+    private func newAPI(_ message: String, code: String) -> String {
+        #"{"error":{"message":"\#(message) (request id: 2025112510300012)","type":"new_api_error","param":"","code":"\#(code)"}}"#
+    }
+
+    // MARK: - HTTP errors before the stream
+
+    @Test func unauthorizedIsAKeyProblem() {
+        let failure = http(401, newAPI("无效的令牌", code: "invalid_api_key"))
+        #expect(failure.kind == .config)
+        #expect(failure.message.contains("密钥"))
+        #expect(failure.detail?.contains("HTTP 401") == true)
+        #expect(failure.detail?.contains("无效的令牌") == true)
+        #expect(failure.detail?.contains("request id=2025112510300012") == true)
+    }
+
+    @Test func forbiddenIsKeyNotAllowedOrBalance() {
+        let failure = http(403, newAPI("该令牌无权访问模型 sora_video2", code: "access_denied"))
+        #expect(failure.kind == .config)
+        #expect(failure.message.contains("模型"))
+        #expect(failure.message.contains("余额"))
+    }
+
+    @Test func notFoundSaysTheModelIsRetiredOrNotEnabled() {
+        let failure = http(404, #"{"error":{"message":"The model `sora_video2` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#)
+        #expect(failure.kind == .config)
+        #expect(failure.message.contains("下线"))
+        #expect(failure.message.contains("2026"))
+        #expect(failure.detail?.contains("model_not_found") == true)
+    }
+
+    @Test func noAvailableChannelIsReportedLikeAMissingModel() {
+        let failure = http(503, newAPI("当前分组 default 下对于模型 sora_video2 无可用渠道", code: "model_not_found"))
+        #expect(failure.kind == .config)
+        #expect(failure.message.contains("没有提供这个模型"))
+        let english = http(503, #"{"error":{"message":"no available channel for model sora_video2 under group default","type":"new_api_error"}}"#)
+        #expect(english.kind == .config)
+        #expect(http(400, #"{"error":{"message":"model not found"}}"#).kind == .config)
+    }
+
+    @Test func rateLimitMentionsRetryAfter() {
+        let failure = http(429, newAPI("请求过于频繁", code: "rate_limit_exceeded"), retryAfter: "30")
+        #expect(failure.kind == .upstream)
+        #expect(failure.message.contains("30 秒"))
+        #expect(failure.detail?.contains("Retry-After: 30") == true)
+        #expect(http(429, "", retryAfter: "600").message.contains("10 分钟"))
+        #expect(http(429, "", retryAfter: nil).message.contains("稍后"))
+    }
+
+    @Test(arguments: [500, 502, 503, 504])
+    func serverErrorsAreGatewayFaults(_ status: Int) {
+        let failure = http(status, "<html><head><title>\(status) Bad Gateway</title></head></html>")
+        #expect(failure.kind == .upstream)
+        #expect(failure.message.contains("HTTP \(status)"))
+        #expect(failure.detail == "HTTP \(status); \(status) Bad Gateway")
+    }
+
+    @Test func badRequestIsAnUpstreamRejection() {
+        let failure = http(400, newAPI("image could not be fetched", code: "invalid_image"))
+        #expect(failure.kind == .upstream)
+        #expect(failure.detail?.contains("image could not be fetched") == true)
+    }
+
+    @Test func moderationWordingWinsWhateverTheStatus() {
+        #expect(http(400, #"{"error":{"message":"Your request was rejected as a result of our safety system.","code":"content_policy_violation"}}"#).kind == .moderation)
+        #expect(http(403, newAPI("提示词包含敏感内容", code: "sensitive_words_detected")).kind == .moderation)
+    }
+
+    @Test func detailsNeverCarryKeysTokensOrQueryStrings() {
+        let body = #"{"error":{"message":"Incorrect API key provided: sk-abc123XYZ***wxyz. Header was Bearer sk-live-secret, image https://b.example/i.png?OSSAccessKeyId=LTAI&Signature=zz%3D failed; task-sk-1 ok","type":"invalid_request_error","code":"invalid_api_key"}}"#
+        let detail = http(401, body).detail ?? ""
+        #expect(!detail.contains("abc123"))
+        #expect(!detail.contains("secret"))
+        #expect(!detail.contains("Signature"))
+        #expect(detail.contains("sk-***"))
+        #expect(detail.contains("https://b.example/i.png?…"))
+        #expect(detail.contains("task-sk-1"))
+    }
+
+    // MARK: - End of a 200 stream
+
+    private func reader(_ escapedPieces: [String], done: Bool = true) -> ChatStreamReader {
+        runContent(escapedPieces, done: done).reader
+    }
+
+    @Test func aVideoLinkMeansNoFailureWhateverTheTransportSays() {
+        let r = reader(["[下载视频](https://a.example/v.mp4)\\n"], done: false)
+        #expect(FailureClassifier.streamEnded(reader: r, transportError: .complete) == nil)
+        #expect(FailureClassifier.streamEnded(reader: r, transportError: .cut(detail: "curl 18")) == nil)
+    }
+
+    @Test func refusalTextIsModerationEvenWhenTheStreamWasCut() {
+        let r = reader(["> 🏃 进度：41.0%\\n", "> This content may violate our guardrails concerning similarity to third-party content.\\n"], done: false)
+        let failure = FailureClassifier.streamEnded(reader: r, transportError: .cut(detail: "curl 56"))
+        #expect(failure?.kind == .moderation)
+        #expect(failure?.message.contains("真实人物") == true)
+        #expect(failure?.detail?.contains("guardrails") == true)
+    }
+
+    @Test func contentFilterFinishReasonIsModeration() {
+        var r = ChatStreamReader()
+        r.consume(payload: #"{"choices":[{"delta":{},"finish_reason":"content_filter"}]}"#)
+        #expect(FailureClassifier.streamEnded(reader: r, transportError: .complete)?.kind == .moderation)
+    }
+
+    @Test func inStreamErrorIsUpstreamUnlessItSpeaksOfModeration() {
+        var plain = ChatStreamReader()
+        plain.consume(payload: #"{"error":{"message":"upstream returned 500","type":"server_error","code":null}}"#)
+        let failure = FailureClassifier.streamEnded(reader: plain, transportError: .complete)
+        #expect(failure?.kind == .upstream)
+        #expect(failure?.detail?.contains("upstream returned 500") == true)
+
+        var moderated = ChatStreamReader()
+        moderated.consume(payload: #"{"error":{"message":"generation failed","type":"server_error","code":"sora_content_violation"}}"#)
+        #expect(FailureClassifier.streamEnded(reader: moderated, transportError: .complete)?.kind == .moderation)
+    }
+
+    @Test func heavyLoadIsACapacityProblem() {
+        let r = reader(["> ❌ 视频生成失败：Sora is under heavy load, please try again later\\n"])
+        let failure = FailureClassifier.streamEnded(reader: r, transportError: .complete)
+        #expect(failure?.kind == .upstream)
+        #expect(failure?.message.contains("负载") == true)
+    }
+
+    @Test func cutBeforeALinkIsStreamCutAndSaysItWasNotResubmitted() {
+        let r = reader(["> ⌛️ 任务正在队列中\\n", "> 🏃 进度：36.0%\\n"], done: false)
+        let failure = FailureClassifier.streamEnded(reader: r, transportError: .cut(detail: "curl 18: transfer closed with outstanding read data remaining"))
+        #expect(failure?.kind == .streamCut)
+        #expect(failure?.message.contains("36%") == true)
+        #expect(failure?.message.contains("内容被拒绝") == true)
+        #expect(failure?.message.contains("网络") == true)
+        #expect(failure?.message.contains("没有被自动重新提交") == true)
+        #expect(failure?.message.contains("计费") == true)
+        #expect(failure?.detail?.contains("curl 18") == true)
+    }
+
+    @Test func truncatedSignedLinkInACutStreamIsNotTakenAsAResult() {
+        var r = ChatStreamReader()
+        r.consume(payload: contentChunk("> ✅ 视频生成成功，[点击这里](https://b.example/sora/u.mp4?Expires=1\\u0026Signature=ab"))
+        #expect(FailureClassifier.streamEnded(reader: r, transportError: .cut(detail: "curl 18"))?.kind == .streamCut)
+    }
+
+    @Test func stallAndTotalTimeoutsAreTimeoutsWithDifferentWords() {
+        let r = reader(["> 🏃 进度：50%\\n"], done: false)
+        let stalled = FailureClassifier.streamEnded(reader: r, transportError: .timedOut(stalled: true, detail: "no data for 600 s"))
+        let total = FailureClassifier.streamEnded(reader: r, transportError: .timedOut(stalled: false, detail: "1800 s budget"))
+        #expect(stalled?.kind == .timeout)
+        #expect(total?.kind == .timeout)
+        #expect(stalled?.message != total?.message)
+        #expect(stalled?.detail?.hasPrefix("stalled") == true)
+        #expect(total?.detail?.hasPrefix("total time budget exceeded") == true)
+    }
+
+    @Test func otherTransportErrorsAreUpstream() {
+        let failure = FailureClassifier.streamEnded(reader: ChatStreamReader(), transportError: .other(detail: "Could not resolve host"))
+        #expect(failure?.kind == .upstream)
+    }
+
+    @Test func cleanEndWithoutAnyEndMarkerIsReportedAsACut() {
+        var r = ChatStreamReader()
+        r.consume(payload: contentChunk("> 🏃 进度：36.0%\\n"))
+        #expect(FailureClassifier.streamEnded(reader: r, transportError: .complete)?.kind == .streamCut)
+    }
+
+    @Test func finishedStreamWithoutLinkIsNoLink() {
+        let r = reader(["> 视频生成完成\\n", "[原始数据](https://h.example/source/t?sig=SECRET)\\n"])
+        let failure = FailureClassifier.streamEnded(reader: r, transportError: .complete)
+        #expect(failure?.kind == .noLink)
+        #expect(failure?.detail?.contains("SECRET") == false)
+    }
+
+    @Test func gatewayFailureNoticeIsQuotedInNoLink() {
+        let r = reader(["> ❌ 视频生成失败：任务超时\\n"])
+        let failure = FailureClassifier.streamEnded(reader: r, transportError: .complete)
+        #expect(failure?.kind == .noLink)
+        #expect(failure?.message.contains("任务超时") == true)
+    }
+
+    @Test func moderationKeywordsMatchCaseInsensitively() {
+        #expect(ModerationText.matches("CONTENT POLICY"))
+        #expect(ModerationText.matches("Guardrails"))
+        #expect(!ModerationText.matches("生成中 🏃 进度 36.."))
+        #expect(!ModerationText.matches("内容审核中"))
+        #expect(ModerationText.matches("审核未通过"))
+    }
+}
