@@ -18,18 +18,21 @@ public enum StorageBackendKind: String, Sendable, CaseIterable {
 /// `S3_BUCKET`, `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_SESSION_TOKEN`,
 /// `S3_PUBLIC_BASE_URL`, `S3_PREFIX`, `S3_PATH_STYLE`, `S3_PRIVATE`, `S3_URL_TTL`; shared
 /// `STORAGE_MULTIPART_THRESHOLD`, `STORAGE_PART_SIZE` (bytes, or with K/M/G suffix),
-/// `STORAGE_RETRY_ATTEMPTS`, `STORAGE_RETRY_BASE_MS`, `STORAGE_STALL_SECONDS`,
-/// `STORAGE_DELETE_OBJECTS`. Only the chosen backend's settings are checked.
+/// `STORAGE_RETRY_ATTEMPTS`, `STORAGE_RETRY_BASE_MS`, `STORAGE_STALL_SECONDS`; and the
+/// project-wide `SORA_MEDIA_PREFIX` and `SORA_DELETE_MEDIA_WITH_JOB`. Only the chosen
+/// backend's settings are checked.
 public struct StorageConfig: Sendable {
     public var backend: StorageBackendKind
     public var oss: OSSSettings?
     public var s3: S3Settings?
     public var transfer: TransferSettings
-    /// Deleting a job from the library also deletes its stored object (`STORAGE_DELETE_OBJECTS`, default off).
+    /// Deleting a job from the library also deletes its stored object (`SORA_DELETE_MEDIA_WITH_JOB`, default off).
     public var deleteObjectsWithJobs: Bool
 
-    /// The key prefix for `videoObjectKey` (`OSS_PREFIX` / `S3_PREFIX`; empty for local).
-    public var prefix: String { oss?.prefix ?? s3?.prefix ?? "" }
+    /// The key prefix for `videoObjectKey`: `OSS_PREFIX` / `S3_PREFIX` when set, else
+    /// `SORA_MEDIA_PREFIX`, else `sora`.
+    public var prefix: String { oss?.prefix ?? s3?.prefix ?? localPrefix }
+    var localPrefix = "sora"
 
     /// One line for logs and `/api/health`: backend, bucket, endpoint, link policy. No secrets.
     public var summary: String {
@@ -63,7 +66,8 @@ public struct StorageConfig: Sendable {
         transfer.partSize = reader.size("STORAGE_PART_SIZE", default: 16 << 20, range: minimumPart...(5 << 30))
         transfer.stallSeconds = reader.integer("STORAGE_STALL_SECONDS", default: 60, range: 5...3600)
         var config = StorageConfig(backend: backend, oss: nil, s3: nil, transfer: transfer,
-                                   deleteObjectsWithJobs: reader.bool("STORAGE_DELETE_OBJECTS", default: false))
+                                   deleteObjectsWithJobs: reader.bool("SORA_DELETE_MEDIA_WITH_JOB", default: false))
+        config.localPrefix = reader.value("SORA_MEDIA_PREFIX") ?? "sora"
         switch backend {
         case .local: break
         case .oss: config.oss = parseOSS(&reader)
@@ -97,7 +101,7 @@ public struct StorageConfig: Sendable {
         return OSSSettings(endpoint: endpoint, bucket: bucket,
                            credentials: OSSCredentials(accessKeyID: keyID, accessKeySecret: secret, securityToken: r.value("OSS_SECURITY_TOKEN")),
                            region: region ?? "", signatureVersion: version, cname: cname, publicBaseURL: publicBase,
-                           prefix: r.value("OSS_PREFIX") ?? "", privateBucket: privateBucket, urlTTL: ttl)
+                           prefix: r.value("OSS_PREFIX") ?? r.value("SORA_MEDIA_PREFIX") ?? "sora", privateBucket: privateBucket, urlTTL: ttl)
     }
 
     /// `oss-cn-hangzhou.aliyuncs.com` / `oss-cn-hangzhou-internal.aliyuncs.com` → `cn-hangzhou`.
@@ -128,7 +132,7 @@ public struct StorageConfig: Sendable {
         guard let endpoint, let bucket, let keyID, let secret else { return nil }
         return S3Settings(endpoint: endpoint, bucket: bucket, region: region, accessKeyID: keyID, secretAccessKey: secret,
                           sessionToken: r.value("S3_SESSION_TOKEN"), pathStyle: pathStyle, publicBaseURL: publicBase,
-                          prefix: r.value("S3_PREFIX") ?? "", privateBucket: privateBucket, urlTTL: ttl)
+                          prefix: r.value("S3_PREFIX") ?? r.value("SORA_MEDIA_PREFIX") ?? "sora", privateBucket: privateBucket, urlTTL: ttl)
     }
 
     /// The configured store, or `localFallback` for `STORAGE=local`.
