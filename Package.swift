@@ -33,6 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Storage backends driven from the environment, for integration tests and benchmarks.
+        .executableTarget(name: "sora-store-probe", dependencies: ["SoraCore"]),
         .testTarget(name: "SoraCoreTests", dependencies: ["SoraCore"]),
     ]
 )
