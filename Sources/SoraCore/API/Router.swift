@@ -64,7 +64,8 @@ public struct Router: Sendable {
         if !spoolOK { problems.append(ConfigProblem(setting: "SORA_SPOOL_DIR", message: "spool directory is missing or unreadable")) }
         let h = Health(ok: problems.isEmpty,
                        upstream: .init(baseURL: config.baseURL, simulated: config.simulated, keyConfigured: !config.apiKey.isEmpty),
-                       storage: ["backend": store.name],
+                       storage: ["backend": config.storage?.backend.rawValue ?? "misconfigured",
+                                 "summary": config.storage?.summary ?? "invalid storage settings"],
                        workers: .init(max: config.maxWorkers, running: running, queued: spool.queuedJobs().count),
                        problems: problems)
         return .json(200, h)

@@ -47,6 +47,9 @@ public struct Config: Sendable {
     public var deleteMediaWithJob: Bool
     /// Every raw setting (environment + file), for the storage backends' own settings.
     public var settings: [String: String]
+    /// The durable store's settings (`STORAGE`, `OSS_*`, `S3_*`); nil when they are invalid
+    /// (the problems are then in `problems` and transfers fail with kind `config`).
+    public var storage: StorageConfig?
     public var problems: [ConfigProblem]
 
     /// The settings the worker is given when spawned: only what it needs, never request headers.
@@ -95,6 +98,15 @@ public struct Config: Sendable {
                 problems.append(ConfigProblem(setting: "SORA_CATALOG", message: "cannot load \(path): \(error.localizedDescription); using the built-in catalog"))
             }
         }
+        var storage: StorageConfig?
+        switch StorageConfig.parse(settings) {
+        case .success(let s): storage = s
+        case .failure(let e):
+            for p in e.problems {
+                let name = p.split(separator: " ").first.map(String.init) ?? "STORAGE"
+                problems.append(ConfigProblem(setting: name, message: p))
+            }
+        }
         let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? "sora"
         return Config(
             apiKey: apiKey, baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
@@ -120,7 +132,7 @@ public struct Config: Sendable {
             maxPromptLength: int("SORA_MAX_PROMPT_LENGTH", 4000, min: 1),
             workerBinary: string("SORA_WORKER_BIN", selfPath),
             deleteMediaWithJob: bool("SORA_DELETE_MEDIA_WITH_JOB"),
-            settings: settings, problems: problems)
+            settings: settings, storage: storage, problems: problems)
     }
 
     /// Parses `KEY=value` lines; `#` comments, blank lines, optional `export `, and single or

@@ -44,8 +44,21 @@ public struct WorkerState: Codable, Sendable, Equatable {
     public var upstreamLinkExpiresAt: Date?
     public var upstreamTaskID: String?
     public var storedKey: String?
+    /// How many times a transfer was started (the reaper retries failed ones a few times).
+    public var transferRounds: Int = 0
 
     public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        submissions = try c.decodeIfPresent(Int.self, forKey: .submissions) ?? 0
+        submittedAt = try c.decodeIfPresent(Date.self, forKey: .submittedAt)
+        upstreamLink = try c.decodeIfPresent(String.self, forKey: .upstreamLink)
+        upstreamLinkExpiresAt = try c.decodeIfPresent(Date.self, forKey: .upstreamLinkExpiresAt)
+        upstreamTaskID = try c.decodeIfPresent(String.self, forKey: .upstreamTaskID)
+        storedKey = try c.decodeIfPresent(String.self, forKey: .storedKey)
+        transferRounds = try c.decodeIfPresent(Int.self, forKey: .transferRounds) ?? 0
+    }
 
     enum CodingKeys: String, CodingKey {
         case submissions
@@ -54,6 +67,7 @@ public struct WorkerState: Codable, Sendable, Equatable {
         case upstreamLinkExpiresAt = "upstream_link_expires_at"
         case upstreamTaskID = "upstream_task_id"
         case storedKey = "stored_key"
+        case transferRounds = "transfer_rounds"
     }
 }
 

@@ -15,6 +15,10 @@ public struct Reaper {
     public let launchWorker: (String) -> Bool
     public let now: () -> Date
 
+    /// Transfer rounds (each with its own download attempts) before the reaper stops retrying;
+    /// the page's retry button still works until the link expires.
+    public static let maxTransferRounds = 3
+
     public init(config: Config, spool: Spool, launchWorker: @escaping (String) -> Bool, now: @escaping () -> Date = { Date() }) {
         self.config = config; self.spool = spool; self.launchWorker = launchWorker; self.now = now
     }
@@ -37,6 +41,14 @@ public struct Reaper {
             let lockHeld = FileLock.isHeld(spool.lockPath(id))
             if doc.status.isTerminal {
                 if !lockHeld && FileIO.exists(spool.downloadPath(id)) { FileIO.remove(spool.downloadPath(id)); report.cleaned += 1 }
+                // A failed transfer is retried (a few rounds) while the paid-for link still lives.
+                let state = spool.readState(id)
+                if doc.status == .failed, doc.error?.kind == .transfer, !lockHeld, state.upstreamLink != nil,
+                   let exp = state.upstreamLinkExpiresAt, exp > t, state.transferRounds < Self.maxTransferRounds {
+                    try? spool.enqueue(id)
+                    if launchWorker(id) { report.resumed.append(id) }
+                    log.write("reap_retry_transfer", job: id, fields: ["round": state.transferRounds + 1])
+                }
                 continue
             }
             if lockHeld { continue }

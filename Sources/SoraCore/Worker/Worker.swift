@@ -272,7 +272,10 @@ public final class Worker {
         let part = spool.downloadPath(id)
         defer { FileIO.remove(part) }
         let started = now()
+        state.transferRounds += 1
+        try? spool.writeState(id, state)
         var lastError = ""
+        var downloaded: Int64?
         for attempt in 1...config.downloadAttempts {
             if attempt > 1 {
                 let delay = config.retryBaseDelay * pow(2, Double(attempt - 2))
@@ -280,33 +283,37 @@ public final class Worker {
                 usleep(UInt32(min(delay, 60) * 1_000_000))
             }
             switch download(id, link: link, to: part) {
-            case .failure(let reason):
-                lastError = reason
-                continue
-            case .success(let size):
-                let key = videoObjectKey(prefix: config.settings["SORA_MEDIA_PREFIX"] ?? "sora", jobID: id, model: request.model, date: request.createdAt)
-                do {
-                    let stored = try store.store(file: part, key: key, contentType: "video/mp4")
-                    state.storedKey = stored.key
-                    try? spool.writeState(id, state)
-                    let t = now()
-                    _ = try? spool.updateStatus(id, now: t) { d in
-                        d.status = .succeeded; d.progress = 100; d.videoURL = stored.url; d.sizeBytes = stored.size
-                        d.stage = "视频已保存"; d.finishedAt = t; d.heartbeatAt = t; d.error = nil
-                    }
-                    log.write("stored", job: id, fields: ["bytes": size, "seconds": now().timeIntervalSince(started),
-                                                          "store": store.name, "key": stored.key])
-                    return
-                } catch {
-                    lastError = "store failed: \(error)"
-                    continue
-                }
+            case .failure(let reason): lastError = reason
+            case .success(let size): downloaded = size
             }
+            if downloaded != nil { break }
         }
         let expiry = state.upstreamLinkExpiresAt.map { SpoolJSON.isoString($0) } ?? "?"
-        fail(id, JobFailure(kind: .transfer,
-                            message: "视频已生成，但转存失败（已重试 \(config.downloadAttempts) 次）。临时链接有效期至 \(expiry)，在此之前可以点击“重试转存”，不会重新生成或扣费。",
-                            detail: lastError))
+        let retryHint = "临时链接有效期至 \(expiry)，在此之前可以点击“重试转存”，不会重新生成或扣费。"
+        guard let size = downloaded else {
+            fail(id, JobFailure(kind: .transfer,
+                                message: "视频已生成，但下载失败（已尝试 \(config.downloadAttempts) 次）。" + retryHint, detail: lastError))
+            return
+        }
+        log.write("downloaded", job: id, fields: ["bytes": size, "seconds": now().timeIntervalSince(started)])
+        // The store retries transient errors itself (network, 5xx, 429, clock skew).
+        let key = videoObjectKey(prefix: config.storagePrefix, jobID: id, model: request.model, date: request.createdAt)
+        let storeStarted = now()
+        do {
+            let stored = try store.store(file: part, key: key, contentType: "video/mp4")
+            state.storedKey = stored.key
+            try? spool.writeState(id, state)
+            let t = now()
+            _ = try? spool.updateStatus(id, now: t) { d in
+                d.status = .succeeded; d.progress = 100; d.videoURL = stored.url; d.sizeBytes = stored.size
+                d.stage = "视频已保存"; d.finishedAt = t; d.heartbeatAt = t; d.error = nil
+            }
+            log.write("stored", job: id, fields: ["bytes": size, "seconds": now().timeIntervalSince(storeStarted),
+                                                  "store": store.name, "key": stored.key])
+        } catch {
+            fail(id, JobFailure(kind: .transfer, message: "视频已下载，但保存到存储（\(store.name)）失败。" + retryHint,
+                                detail: "\(error)"))
+        }
     }
 
     enum Download { case success(Int64), failure(String) }
