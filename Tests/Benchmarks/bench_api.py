@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "EndToEnd"))
-from conftest import Stack, free_port, stack_dir  # noqa: E402
+from stack import Stack, free_port, stack_dir  # noqa: E402
 
 
 def timed(conn, method, path, body=None, headers=None):

@@ -23,7 +23,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "Doubles"))
-from conftest import OSS_AK, OSS_BUCKET, OSS_REGION, OSS_SK, OSSDouble, free_port, wait_for_port  # noqa: E402
+from doubles import OSS_AK, OSS_BUCKET, OSS_REGION, OSS_SK, OSSDouble, free_port, wait_for_port  # noqa: E402
 
 
 def make_file(path, size):

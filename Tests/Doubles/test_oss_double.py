@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oss_double as od  # noqa: E402
-from conftest import OSS_AK, OSS_BUCKET, OSS_REGION, OSS_SK  # noqa: E402
+from doubles import OSS_AK, OSS_BUCKET, OSS_REGION, OSS_SK  # noqa: E402
 
 oss2 = pytest.importorskip("oss2")
 from oss2.credentials import StaticCredentialsProvider  # noqa: E402

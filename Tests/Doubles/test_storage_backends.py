@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conftest import OSS_AK, OSS_BUCKET, OSS_REGION, OSS_SK, free_port, wait_for_port  # noqa: E402
+from doubles import OSS_AK, OSS_BUCKET, OSS_REGION, OSS_SK, FaultProxy, Moto, free_port, wait_for_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -256,51 +256,6 @@ def test_config_problems_are_listed_without_secrets(probe):
 
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto")
-
-
-class Moto:
-    def __init__(self, auth=False):
-        self.port = free_port()
-        env = dict(os.environ)
-        if auth:
-            env["INITIAL_NO_AUTH_ACTION_COUNT"] = "4"  # user, policy, key, bucket; then every request is verified
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port)
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.key_id, self.secret = "testing-key-id", "testing/secret+key"
-        if auth:
-            kw = dict(endpoint_url=self.url, aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1")
-            iam = boto3.client("iam", **kw)
-            iam.create_user(UserName="probe")
-            iam.put_user_policy(UserName="probe", PolicyName="s3", PolicyDocument=json.dumps(
-                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
-            key = iam.create_access_key(UserName="probe")["AccessKey"]
-            self.key_id, self.secret = key["AccessKeyId"], key["SecretAccessKey"]
-        self.s3 = boto3.client("s3", endpoint_url=self.url, aws_access_key_id=self.key_id,
-                               aws_secret_access_key=self.secret, region_name="us-east-1")
-        self.s3.create_bucket(Bucket="videos")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
-class FaultProxy:
-    def __init__(self, upstream):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), "--upstream", upstream, "--port", "0"],
-                                     stdout=subprocess.PIPE, text=True)
-        self.url = self.proc.stdout.readline().strip().split(" on ", 1)[1]
-
-    def control(self, method, path, payload=None):
-        req = urllib.request.Request(self.url + "/_proxy/" + path, method=method,
-                                     data=json.dumps(payload).encode() if payload is not None else None)
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from conftest import Stack, free_port, stack_dir
+from stack import Stack, free_port, stack_dir
 
 
 def worker_pids(stack):

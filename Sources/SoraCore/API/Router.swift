@@ -95,6 +95,11 @@ public struct Router: Sendable {
         if let key = req.idempotencyKey, key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x20 }) {
             throw APIError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–200 printable characters")
         }
+        // A paid generation whose video could not be kept is money lost: refuse up front.
+        if config.storage == nil {
+            let names = config.problems.map(\.setting).filter { !$0.hasPrefix("SORA_") }.joined(separator: ", ")
+            throw APIError(503, "storage_misconfigured", "video storage is not configured correctly (\(names)); see /api/health")
+        }
         let input = try GenerateInput.parse(body: req.body, catalog: config.catalog,
                                             limits: GenerateLimits(maxPromptLength: config.maxPromptLength, maxImageBytes: config.maxImageBytes))
         let created = now()

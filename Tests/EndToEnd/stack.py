@@ -1,0 +1,124 @@
+"""Starts a real stack for the end-to-end tests: sora-sim + `sora fcgi` (spawn-fcgi) + nginx on
+loopback, through nginx/stack.sh exactly as `make run` does, with a fast simulator pace and
+short timeouts. Everything is torn down (workers included) at the end of the session."""
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import time
+
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+STACK = ROOT / "nginx" / "stack.sh"
+BIN = ROOT / ".build" / "debug" / "sora"
+
+FAST_ENV = {
+    "SORA_SIM_ARGS": "--step-delay 0.05 --steps 4 --link-ttl 3600",
+    "SORA_STALL_TIMEOUT": "2",
+    "SORA_GENERATION_TIMEOUT": "40",
+    "SORA_DOWNLOAD_TIMEOUT": "5",
+    "SORA_RETRY_BASE_DELAY": "0.1",
+    "SORA_CONNECT_TIMEOUT": "3",
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """A running stack and helpers to drive it over HTTP."""
+
+    def __init__(self, dir, port, cgi=False, extra_env=None):
+        self.extra_env = extra_env or {}
+        self.dir = pathlib.Path(dir)
+        self.port = port
+        self.cgi = cgi
+        self.base = f"http://127.0.0.1:{port}"
+
+    def env(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SORA_", "OSS_", "S3_", "STORAGE"))}
+        env.update(FAST_ENV)
+        env.update(self.extra_env)
+        env["SORA_BIN"] = str(BIN)
+        if self.cgi:
+            env["SORA_CGI"] = "1"
+        return env
+
+    def start(self):
+        out = subprocess.run([str(STACK), "start", str(self.dir), str(self.port)], env=self.env(),
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr + out.stdout
+        self.sim = (self.dir / "sim.url").read_text().strip()
+        return self
+
+    def restart_front(self):
+        out = subprocess.run([str(STACK), "front", str(self.dir), str(self.port)], env=self.env(),
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr + out.stdout
+
+    def stop(self):
+        subprocess.run([str(STACK), "kill-workers", str(self.dir)], timeout=30)
+        subprocess.run([str(STACK), "stop", str(self.dir)], timeout=30)
+
+    # --- HTTP helpers ---
+    def url(self, path):
+        return path if path.startswith("http") else self.base + path
+
+    def generate(self, prompt="a red fox running through fresh snow at dawn", model="sora-v2-portrait",
+                 key=None, **extra):
+        headers = {"Content-Type": "application/json"}
+        if key:
+            headers["Idempotency-Key"] = key
+        body = {"model": model, "prompt": prompt, **extra}
+        return requests.post(self.base + "/api/generate", data=json.dumps(body), headers=headers, timeout=10)
+
+    def status(self, job):
+        return requests.get(f"{self.base}/status/{job}.json", timeout=5).json()
+
+    def wait(self, job, until=("succeeded", "failed"), timeout=60, seen=None):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            r = requests.get(f"{self.base}/status/{job}.json", timeout=5)
+            assert r.status_code == 200, f"status file not readable: {r.status_code}"
+            doc = r.json()
+            if seen is not None:
+                seen.append(doc)
+            if doc["status"] in until:
+                return doc
+            time.sleep(0.05)
+        raise AssertionError(f"job {job} still {doc['status']} after {timeout}s: {doc}")
+
+    def sim_stats(self):
+        return requests.get(self.sim + "/_sim/stats", timeout=5).json()
+
+    def sim_reset(self):
+        requests.post(self.sim + "/_sim/reset", timeout=5)
+
+    def sora(self, *args, check=True):
+        env = {"PATH": "/usr/bin:/bin", "SORA_CONFIG": str(self.dir / "sora.env")}
+        out = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
+        if check:
+            assert out.returncode == 0, out.stderr
+        return out
+
+    @property
+    def spool(self):
+        return self.dir / "spool"
+
+    def job_dirs(self):
+        return sorted(p.name for p in (self.spool / "jobs").iterdir()) if (self.spool / "jobs").exists() else []
+
+
+def stack_dir(name):
+    """A state directory nginx's unprivileged workers can traverse (pytest's own tmp is 0700)."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix=f"sora-e2e-{name}-")
+    os.chmod(d, 0o755)
+    return d
+
+
