@@ -3,12 +3,14 @@ PORT      ?= 8080
 VAR       ?= $(CURDIR)/var/run
 SORA_BIN  := $(CURDIR)/.build/debug/sora
 APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev spawn-fcgi fcgiwrap pkg-config curl python3
-PIP_PKGS  := pytest requests openai
+# Test-only: the browser, a CJK font for readable screenshots, ffmpeg for the sample videos' recipe.
+TEST_APT  := chromium fonts-wqy-microhei
+PIP_PKGS  := pytest requests openai playwright boto3 'moto[server]' oss2 alibabacloud-oss-v2
 
 # The simulated upstream under `make run`: a short but visible generation (~30 s).
 RUN_SIM_ARGS ?= --step-delay 3 --steps 10
 
-.PHONY: run stop test deps build unit e2e browser node clean
+.PHONY: run stop test deps build node bench clean
 
 ## Install missing Debian packages (needs root or sudo) and Python test packages.
 deps:
@@ -30,16 +32,27 @@ run: build
 stop:
 	@nginx/stack.sh stop $(VAR)
 
-## Everything: unit tests, the simulator's own tests, end-to-end tests through nginx, page tests.
+## Everything: Swift unit tests, the page's logic tests (node), the doubles' own tests (openai SDK,
+## oss2, moto), end-to-end tests through nginx, and the page in real Chromium.
 test: build
-	@python3 -c "import pytest, requests, openai" 2>/dev/null || pip install -q $(PIP_PKGS)
+	@missing=""; for p in $(TEST_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+	@python3 -c "import pytest, requests, openai, playwright, boto3, moto, oss2" 2>/dev/null || python3 -m pip install -q $(PIP_PKGS)
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) --no-print-directory node
-	python3 -m pytest -q Tests/Doubles Tests/EndToEnd $(PYTEST_ARGS)
+	python3 -m pytest -q Tests/Doubles Tests/EndToEnd Tests/Browser $(PYTEST_ARGS)
+
+## Benchmarks (ratios against a baseline measured in the same run).
+bench: build
+	swift build -c release --product sora --product sora-store-probe
+	SORA_BIN=$(CURDIR)/.build/release/sora python3 Tests/Benchmarks/bench_api.py
+	python3 Tests/Benchmarks/upload_rss.py
 
 node:
-	@if ls Tests/www/*.test.mjs >/dev/null 2>&1; then node --test Tests/www/; fi
+	@command -v node >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq nodejs; }
+	node --test Tests/www/
 
 clean:
 	rm -rf .build var

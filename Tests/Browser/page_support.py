@@ -1,5 +1,5 @@
-"""Fixtures and helpers for the page tests. Not a conftest.py on purpose: Tests/EndToEnd does
-`from conftest import …`, and a second module named conftest would shadow it in one pytest run.
+"""Fixtures and helpers for the page tests. Not a conftest.py on purpose: several test folders run in
+one pytest session, and shared helpers live in uniquely named modules.
 
 The stack under test (nginx serving www/ at /, the API at /api/, status files at /status/,
 media at /media/) is named by SORA_E2E_BASE_URL; the simulator's control URL by SORA_SIM_URL
@@ -19,19 +19,34 @@ CHROMIUM = os.environ.get("SORA_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
-def base_url():
+def stack_under_test():
+    """The stack named by SORA_E2E_BASE_URL (and SORA_SIM_URL), or — when unset, as under
+    `make test` — a fresh one started here exactly like `make run` does (simulated upstream)."""
     url = os.environ.get("SORA_E2E_BASE_URL", "").strip()
-    if not url:
-        pytest.skip("SORA_E2E_BASE_URL is not set: start a stack (e.g. `make run`) and set it to its URL, "
-                    "e.g. SORA_E2E_BASE_URL=http://127.0.0.1:8080")
-    return url.rstrip("/") + "/"
+    if url:
+        yield url.rstrip("/") + "/", (os.environ.get("SORA_SIM_URL", "").strip().rstrip("/") or None)
+        return
+    import sys
+    sys.path.insert(0, str(ROOT / "Tests" / "EndToEnd"))
+    from stack import Stack, free_port, stack_dir
+    st = Stack(stack_dir("browser"), free_port(), extra_env={"SORA_SIM_ARGS": "--step-delay 0.2 --steps 4 --link-ttl 3600",
+                                                                   "SORA_RETRY_BASE_DELAY": "1"})
+    st.start()
+    try:
+        yield st.base + "/", st.sim
+    finally:
+        st.stop()
 
 
 @pytest.fixture(scope="session")
-def sim_url():
+def base_url(stack_under_test):
+    return stack_under_test[0]
+
+
+@pytest.fixture(scope="session")
+def sim_url(stack_under_test):
     """The simulator's base URL, or None when the stack talks to a real upstream."""
-    url = os.environ.get("SORA_SIM_URL", "").strip()
-    return url.rstrip("/") or None
+    return stack_under_test[1]
 
 
 @pytest.fixture(scope="session")

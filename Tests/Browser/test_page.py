@@ -9,7 +9,7 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed").expect
 
 # Fixtures live in page_support.py (see there why not in a conftest.py); importing them registers them.
-from page_support import api, artifacts, base_url, browser, page_factory, png_bytes, sim_url  # noqa: F401
+from page_support import api, artifacts, base_url, browser, page_factory, png_bytes, sim_url, stack_under_test  # noqa: F401
 
 # Fast pace for the simulated upstream; a real upstream ignores nothing, so these tests need the simulator.
 FAST = "[sim:steps=3] [sim:delay=0.2]"
@@ -367,12 +367,13 @@ def test_retired_model_problems_and_html_413(page_factory):
 def test_english_locale_is_a_data_change(page_factory):
     page = page_factory()
     page.select_option("#locale-select", "en")
-    assert page.locator("#submit-label").inner_text() == "Generate"
+    # The English table is a separate module loaded on demand: wait for it, do not race it.
+    page.wait_for_function("() => document.querySelector('#submit-label').textContent === 'Generate'", timeout=10_000)
     assert page.evaluate("document.documentElement.lang") == "en"
     assert "Portrait" in page.locator("#model-list").inner_text()
     page.reload()
     page.wait_for_selector("#model-list .model-option")
-    assert page.locator("#submit-label").inner_text() == "Generate", "the choice is remembered"
+    page.wait_for_function("() => document.querySelector('#submit-label').textContent === 'Generate'", timeout=10_000)
     page.select_option("#locale-select", "zh")
     assert page.locator("#submit-label").inner_text() == "生成视频"
 

@@ -12,7 +12,7 @@ import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 STACK = ROOT / "nginx" / "stack.sh"
-BIN = ROOT / ".build" / "debug" / "sora"
+BIN = pathlib.Path(os.environ.get("SORA_BIN") or ROOT / ".build" / "debug" / "sora")
 
 FAST_ENV = {
     "SORA_SIM_ARGS": "--step-delay 0.05 --steps 4 --link-ttl 3600",
