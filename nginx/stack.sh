@@ -97,6 +97,9 @@ else
     base=$(sed -n 's/^SORA_BASE_URL=//p' "$dir/sora.env")
 fi
 
+# Say at once what is wrong with the configuration (the page's health banner says it too).
+env -i PATH=/usr/bin:/bin SORA_CONFIG="$dir/sora.env" "$bin" check-config 2>&1 | grep '^problem:' >&2 || true
+
 # Responder: FastCGI via spawn-fcgi, or plain CGI via fcgiwrap. The socket must be usable by
 # nginx's unprivileged workers (mode 0666 on a socket inside our own directory).
 if [ "${SORA_CGI:-0}" = 1 ]; then

@@ -38,6 +38,8 @@ public struct Config: Sendable {
     /// A worker whose heartbeat is older than this is considered dead by `sora reap`.
     public var heartbeatStaleAfter: Int
     public var minVideoBytes: Int
+    /// Downloads larger than this are refused (protects the spool's disk).
+    public var maxVideoBytes: Int64
     public var maxBodyBytes: Int
     public var maxImageBytes: Int
     public var maxPromptLength: Int
@@ -127,6 +129,7 @@ public struct Config: Sendable {
             linkTTL: int("SORA_LINK_TTL", 86_400, min: 1),
             heartbeatStaleAfter: int("SORA_HEARTBEAT_STALE", 90, min: 5),
             minVideoBytes: int("SORA_MIN_VIDEO_BYTES", 1024, min: 8),
+            maxVideoBytes: Int64(int("SORA_MAX_VIDEO_BYTES", 4 << 30, min: 1024)),
             maxBodyBytes: int("SORA_MAX_BODY_BYTES", 16 << 20, min: 1024),
             maxImageBytes: int("SORA_MAX_IMAGE_BYTES", 10_000_000, min: 1024),
             maxPromptLength: int("SORA_MAX_PROMPT_LENGTH", 4000, min: 1),

@@ -291,6 +291,7 @@ public final class Worker {
         let expiry = state.upstreamLinkExpiresAt.map { SpoolJSON.isoString($0) } ?? "?"
         let retryHint = "临时链接有效期至 \(expiry)，在此之前可以点击“重试转存”，不会重新生成或扣费。"
         guard let size = downloaded else {
+            FileIO.remove(part)  // first: on a full disk the status write below needs the space
             fail(id, JobFailure(kind: .transfer,
                                 message: "视频已生成，但下载失败（已尝试 \(config.downloadAttempts) 次）。" + retryHint, detail: lastError))
             return
@@ -328,7 +329,9 @@ public final class Worker {
         req.connectTimeout = config.connectTimeout
         req.totalTimeout = config.downloadTimeout
         var rejected: String?
-        var writeError = false
+        var writeError: String?
+        var written: Int64 = 0
+        let limit = config.maxVideoBytes
         var first = [UInt8]()
         var handlers = HTTPHandlers()
         handlers.head = { head in
@@ -336,12 +339,20 @@ public final class Worker {
             if head.mediaType.hasPrefix("text/") || head.mediaType.contains("html") || head.mediaType.contains("json") || head.mediaType.contains("xml") {
                 rejected = "the link served \(head.mediaType), not a video"; return false
             }
+            if let declared = head.headers["content-length"].flatMap({ Int64($0) }), declared > limit {
+                rejected = "the video is \(declared) bytes, over SORA_MAX_VIDEO_BYTES (\(limit))"; return false
+            }
             return true
         }
         var lastBeat = now()
         handlers.data = { chunk in
             if first.count < 16 { first.append(contentsOf: chunk.prefix(16 - first.count)) }
-            do { try FileIO.writeAll(fd, Array(chunk), path: path) } catch { writeError = true; return false }
+            written += Int64(chunk.count)
+            if written > limit { rejected = "the video is over SORA_MAX_VIDEO_BYTES (\(limit) bytes)"; return false }
+            do { try FileIO.writeAll(fd, Array(chunk), path: path) } catch {
+                writeError = "cannot write the download to disk: \(error) (disk full?)"
+                return false
+            }
             return true
         }
         handlers.tick = {
@@ -351,7 +362,7 @@ public final class Worker {
         }
         let outcome = HTTPClient.perform(req, handlers: handlers)
         if let rejected { return .failure(rejected) }
-        if writeError { return .failure("cannot write the download to disk (disk full?)") }
+        if let writeError { return .failure(writeError) }
         guard outcome.completed else { return .failure("download failed: \(outcome.errorMessage) (curl \(outcome.curlCode))") }
         if let declared = outcome.head?.headers["content-length"].flatMap({ Int64($0) }), declared != outcome.bytesReceived {
             return .failure("download incomplete: \(outcome.bytesReceived) of \(declared) bytes")

@@ -1,0 +1,60 @@
+"""Transfer faults with the local store: disk full while downloading (a tiny tmpfs under the
+spool's job folders), a size limit, and an upstream link that has expired."""
+import os
+import subprocess
+
+import pytest
+
+from stack import Stack, free_port, stack_dir
+
+
+def test_disk_full_while_downloading_fails_cleanly():
+    st = Stack(stack_dir("diskfull"), free_port(), extra_env={"SORA_DOWNLOAD_ATTEMPTS": "2"})
+    spool = st.dir / "spool"
+    spool.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", str(spool)],
+                             capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        st.start()
+        doc = st.wait(st.generate("fills the disk [sim:big=12]").json()["task_id"], timeout=60)
+        assert doc["status"] == "failed" and doc["error"]["kind"] == "transfer", doc
+        assert "disk full" in doc["error"]["detail"]
+        assert not (spool / "jobs" / doc["task_id"] / "download.part").exists()
+        st.sim_reset()
+        # Space is free again: the next (small) job goes through on the same filesystem.
+        ok = st.wait(st.generate("fits").json()["task_id"])
+        assert ok["status"] == "succeeded", ok
+    finally:
+        st.stop()
+        subprocess.run(["umount", "-l", str(spool)])
+
+
+def test_video_over_the_size_limit_is_refused(sim):
+    st = Stack(stack_dir("limit"), free_port(), extra_env={"SORA_MAX_VIDEO_BYTES": str(1 << 20)}).start()
+    try:
+        doc = st.wait(st.generate("too big [sim:big=2]").json()["task_id"])
+        assert doc["error"]["kind"] == "transfer" and "SORA_MAX_VIDEO_BYTES" in doc["error"]["detail"], doc
+        assert list((st.spool / "jobs" / doc["task_id"]).glob("download*")) == []
+    finally:
+        st.stop()
+
+
+def test_responder_starts_the_reaper_at_most_once_a_minute(sim):
+    """Nobody runs cron: a dead worker is still noticed because requests trigger `sora reap`."""
+    import signal
+    import time
+    from test_detached import wait_for, worker_pids
+    job = sim.generate("orphaned [sim:delay=0.5] [sim:steps=20]").json()["task_id"]
+    sim.wait(job, until=("generating",))
+    for pid in worker_pids(sim):
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not worker_pids(sim))
+    stamp = sim.spool / ".reap-stamp"
+    if stamp.exists():
+        old = time.time() - 120
+        os.utime(stamp, (old, old))
+    sim.generate("any request triggers maintenance")
+    doc = sim.wait(job, timeout=30)
+    assert doc["status"] == "failed" and doc["error"]["kind"] == "interrupted", doc
