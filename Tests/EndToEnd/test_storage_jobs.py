@@ -146,3 +146,17 @@ def test_job_ends_in_oss_read_back_with_oss2():
     finally:
         oss.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_private_bucket_answers_carry_fresh_signed_links(moto):
+    st = run_stack(s3_env(moto, S3_PRIVATE="true", S3_URL_TTL="600"))
+    try:
+        job = st.wait(st.generate("private bucket").json()["task_id"])["task_id"]
+        api = requests.get(f"{st.base}/api/status/{job}", timeout=5).json()
+        assert "X-Amz-Signature=" in api["video_url"] and "X-Amz-Expires=600" in api["video_url"]
+        listed = requests.get(f"{st.base}/api/jobs?limit=1", timeout=5).json()["jobs"][0]
+        assert "X-Amz-Signature=" in listed["video_url"]
+        r = requests.get(api["video_url"], timeout=10)
+        assert r.status_code == 200 and r.content == (MEDIA / "portrait-10s.mp4").read_bytes()
+    finally:
+        st.stop()

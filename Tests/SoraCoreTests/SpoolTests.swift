@@ -90,3 +90,17 @@ import Testing
         #expect(SpoolJSON.parseISO("2025-11-25T13:39:13+08:00") == nil)
     }
 }
+
+@Suite struct LedgerTests {
+    @Test func spendIsSummedPerUTCDay() throws {
+        let s = Spool(root: NSTemporaryDirectory() + "ledger-test-" + UUID().uuidString)
+        try s.prepare()
+        let day = Date(timeIntervalSince1970: 1_764_057_600)  // 2025-11-25T08:00Z
+        s.recordSpend(jobID: "a", usd: 0.15, at: day)
+        s.recordSpend(jobID: "b", usd: 0.25, at: day.addingTimeInterval(3600))
+        s.recordSpend(jobID: "c", usd: 0.15, at: day.addingTimeInterval(86_400))
+        #expect(abs(s.spend(on: day) - 0.40) < 1e-9)
+        #expect(abs(s.spend(on: day.addingTimeInterval(86_400)) - 0.15) < 1e-9)
+        #expect(s.spend(on: day.addingTimeInterval(-86_400)) == 0)
+    }
+}

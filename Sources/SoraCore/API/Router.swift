@@ -135,7 +135,7 @@ public struct Router: Sendable {
     func status(_ id: String) throws -> APIResponse {
         guard JobID.isValid(id) else { throw APIError.invalidID(id) }
         guard let doc = spool.readStatus(id) else { throw APIError.notFound }
-        return .json(200, doc, headers: [("Cache-Control", "no-store")])
+        return .json(200, fresh(doc), headers: [("Cache-Control", "no-store")])
     }
 
     func jobs(_ req: APIRequest) throws -> APIResponse {
@@ -158,13 +158,9 @@ public struct Router: Sendable {
             if let model, doc.model != model { continue }
             if let text, !doc.origPrompt.lowercased().contains(text) { continue }
             if page.count == limit { more = true; break }
-            page.append(doc)
+            page.append(fresh(doc))
         }
-        // Today's spend (UTC day): ids sort by time, so only today's files are read.
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC")!
-        let dayStart = JobID.timePrefix(cal.startOfDay(for: now()))
-        let today = ids.prefix { $0 >= dayStart }.compactMap { spool.readStatus($0)?.costUSD }.reduce(0, +)
+        let today = spool.spend(on: now())  // UTC day, from the append-only ledger
 
         struct Page: Encodable {
             var jobs: [StatusDocument]; var nextBefore: String?; var todayCostUSD: Double; var total: Int
@@ -179,13 +175,21 @@ public struct Router: Sendable {
         return .json(200, Page(jobs: page, nextBefore: more ? page.last?.taskID : nil, todayCostUSD: today, total: ids.count))
     }
 
+    /// For a private bucket, a signed URL made now (the one in the status file may have expired).
+    func fresh(_ doc: StatusDocument) -> StatusDocument {
+        guard config.storageIsPrivate, let key = doc.videoKey else { return doc }
+        var d = doc
+        d.videoURL = store.publicURL(key: key)
+        return d
+    }
+
     func delete(_ id: String) throws -> APIResponse {
         guard JobID.isValid(id) else { throw APIError.invalidID(id) }
         guard let doc = spool.readStatus(id) else { throw APIError.notFound }
         guard doc.status.isTerminal, !FileLock.isHeld(spool.lockPath(id)) else {
             throw APIError(409, "job_running", "the job is still \(doc.status.rawValue); delete it once it has finished")
         }
-        if config.deleteMediaWithJob, let key = spool.readState(id).storedKey { try? store.delete(key: key) }
+        if config.deleteMediaWithJob, let key = doc.videoKey ?? spool.readState(id).storedKey { try? store.delete(key: key) }
         spool.deleteJob(id)
         EventLog(path: spool.eventsLog).write("job_deleted", job: id, fields: [:])
         return .json(200, ["deleted": id])

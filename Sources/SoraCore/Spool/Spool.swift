@@ -149,6 +149,7 @@ public enum SpoolJSON {
 ///     idem/<sha256>            Idempotency-Key → job id
 ///     slots/<n>                one lock per running worker (concurrency limit)
 ///     tmp/                     jobs being assembled before they appear under jobs/
+///     ledger/<YYYY-MM-DD>      one line per billed job (`<id> <usd>`), for "today's spend"
 ///     events.log               one JSON line per event
 public struct Spool: Sendable {
     public let root: String
@@ -162,6 +163,7 @@ public struct Spool: Sendable {
     public var slotsDir: String { root + "/slots" }
     public var tmpDir: String { root + "/tmp" }
     public var eventsLog: String { root + "/events.log" }
+    public var ledgerDir: String { root + "/ledger" }
 
     public func jobDir(_ id: String) -> String { "\(jobsDir)/\(id)" }
     public func statusPath(_ id: String) -> String { "\(statusDir)/\(id).json" }
@@ -174,7 +176,7 @@ public struct Spool: Sendable {
     /// Creates the directory tree (private parts 0700, status 0755 for nginx).
     public func prepare() throws {
         try FileIO.makeDirectory(root, mode: 0o755)
-        for d in [jobsDir, queueDir, idemDir, slotsDir, tmpDir] { try FileIO.makeDirectory(d, mode: 0o700) }
+        for d in [jobsDir, queueDir, idemDir, slotsDir, tmpDir, ledgerDir] { try FileIO.makeDirectory(d, mode: 0o700) }
         try FileIO.makeDirectory(statusDir, mode: 0o755)
     }
 
@@ -283,6 +285,27 @@ public struct Spool: Sendable {
     public static func idempotencyHash(_ key: String) -> String {
         SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
+
+    // MARK: spend ledger
+
+    /// Records money spent on a job, in the UTC day it was spent. Append-only: deleting a job
+    /// from the library does not give the money back.
+    public func recordSpend(jobID: String, usd: Double, at date: Date) {
+        let line = Array("\(jobID) \(usd)\n".utf8)
+        let fd = open("\(ledgerDir)/\(Self.day(date))", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        try? FileIO.writeAll(fd, line, path: ledgerDir)
+    }
+
+    /// Total spent in the UTC day of `date` (one small file, however large the library).
+    public func spend(on date: Date) -> Double {
+        guard let bytes = FileIO.read("\(ledgerDir)/\(Self.day(date))") else { return 0 }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+    }
+
+    static func day(_ date: Date) -> String { String(SpoolJSON.isoString(date).prefix(10)) }
 
     // MARK: queue
 

@@ -57,6 +57,8 @@ public struct StatusDocument: Codable, Sendable, Equatable {
     public var actualPrompt: String
     public var statusURL: String
     public var videoURL: String?
+    /// The stored object's key; lets answers for a private bucket carry a freshly signed URL.
+    public var videoKey: String?
     public var upstreamTaskID: String?
     public var upstreamURLExpiresAt: Date?
     public var sizeBytes: Int64?
@@ -76,6 +78,7 @@ public struct StatusDocument: Codable, Sendable, Equatable {
         case actualPrompt = "actual_prompt"
         case statusURL = "status_url"
         case videoURL = "video_url"
+        case videoKey = "video_key"
         case upstreamTaskID = "upstream_task_id"
         case upstreamURLExpiresAt = "upstream_url_expires_at"
         case sizeBytes = "size_bytes"

@@ -12,6 +12,9 @@ extension Config {
         return storage.makeStore(localFallback: local)
     }
 
+    /// Whether stored videos are only reachable through signed URLs (which expire).
+    public var storageIsPrivate: Bool { storage?.oss?.privateBucket == true || storage?.s3?.privateBucket == true }
+
     /// First path segment of stored keys (`OSS_PREFIX`/`S3_PREFIX`/`SORA_MEDIA_PREFIX`, default `sora`).
     public var storagePrefix: String { storage?.prefix ?? settings["SORA_MEDIA_PREFIX"] ?? "sora" }
 }

@@ -198,6 +198,7 @@ public final class Worker {
 
         // A 200 stream was accepted upstream: the gateway bills per call.
         _ = try? spool.updateStatus(id, now: now()) { $0.costUSD = request.priceUSD }
+        spool.recordSpend(jobID: id, usd: request.priceUSD, at: now())
 
         if let link = reader.videoLink ?? savedLink {
             if link != savedLink { captureLink(id, link: link, taskID: reader.upstreamTaskID, state: &state) }
@@ -306,7 +307,7 @@ public final class Worker {
             try? spool.writeState(id, state)
             let t = now()
             _ = try? spool.updateStatus(id, now: t) { d in
-                d.status = .succeeded; d.progress = 100; d.videoURL = stored.url; d.sizeBytes = stored.size
+                d.status = .succeeded; d.progress = 100; d.videoURL = stored.url; d.videoKey = stored.key; d.sizeBytes = stored.size
                 d.stage = "视频已保存"; d.finishedAt = t; d.heartbeatAt = t; d.error = nil
             }
             log.write("stored", job: id, fields: ["bytes": size, "seconds": now().timeIntervalSince(storeStarted),
