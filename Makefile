@@ -49,6 +49,7 @@ bench: build
 	swift build -c release --product sora --product sora-store-probe
 	SORA_BIN=$(CURDIR)/.build/release/sora python3 Tests/Benchmarks/bench_api.py
 	python3 Tests/Benchmarks/upload_rss.py
+	python3 Tests/Benchmarks/worker_rss.py
 
 node:
 	@command -v node >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq nodejs; }
