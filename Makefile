@@ -1,7 +1,8 @@
 # sora-fcgi — two commands: `make run` and `make test`.
 PORT      ?= 8080
 VAR       ?= $(CURDIR)/var/run
-SORA_BIN  := $(CURDIR)/.build/debug/sora
+# `make run` uses a release build (production-like latency); tests use the debug build.
+RUN_BIN   := $(CURDIR)/.build/release/sora
 APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev spawn-fcgi fcgiwrap pkg-config curl python3
 # Test-only: the browser, a CJK font for readable screenshots, ffmpeg for the sample videos' recipe.
 TEST_APT  := chromium fonts-wqy-microhei
@@ -10,7 +11,7 @@ PIP_PKGS  := pytest requests openai playwright boto3 'moto[server]' oss2 alibaba
 # The simulated upstream under `make run`: a short but visible generation (~30 s).
 RUN_SIM_ARGS ?= --step-delay 3 --steps 10
 
-.PHONY: run stop test deps build node bench clean
+.PHONY: run stop test deps build build-release node bench clean
 
 ## Install missing Debian packages (needs root or sudo) and Python test packages.
 deps:
@@ -24,9 +25,12 @@ deps:
 build: deps
 	swift build --product sora
 
+build-release: deps
+	swift build -c release --product sora
+
 ## Build and start nginx + responder (+ simulated upstream without SORA_API_KEY) on 127.0.0.1:$(PORT).
-run: build
-	@SORA_BIN=$(SORA_BIN) SORA_SIM_ARGS="$(RUN_SIM_ARGS)" nginx/stack.sh start $(VAR) $(PORT)
+run: build-release
+	@SORA_BIN=$(RUN_BIN) SORA_SIM_ARGS="$(RUN_SIM_ARGS)" nginx/stack.sh start $(VAR) $(PORT)
 	@echo "stop it with: make stop"
 
 stop:
@@ -46,7 +50,7 @@ test: build
 
 ## Benchmarks (ratios against a baseline measured in the same run).
 bench: build
-	swift build -c release --product sora --product sora-store-probe
+	swift build -c release
 	SORA_BIN=$(CURDIR)/.build/release/sora python3 Tests/Benchmarks/bench_api.py
 	python3 Tests/Benchmarks/upload_rss.py
 	python3 Tests/Benchmarks/worker_rss.py

@@ -14,11 +14,8 @@ struct Responder {
         self.config = config
         let spool = Spool(root: config.spoolDir)
         self.spool = spool
-        let env = Spawner.workerEnvironment(from: ProcessInfo.processInfo.environment)
-        let binary = config.workerBinary
-        router = Router(config: config, spool: spool, store: config.makeStore(), launchWorker: { id in
-            Spawner.launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env)
-        })
+        router = Router(config: config, spool: spool, store: config.makeStore(),
+                        launchWorker: Spawner.workerLauncher(config: config, spool: spool))
     }
 
     /// Serves requests until the FastCGI socket closes, or exactly one request under CGI.

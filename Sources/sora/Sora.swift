@@ -62,11 +62,8 @@ struct Reap: ParsableCommand {
         let config = loadConfig()
         let spool = Spool(root: config.spoolDir)
         try spool.prepare()
-        let env = Spawner.workerEnvironment(from: ProcessInfo.processInfo.environment)
-        signal(SIGCHLD, SIG_IGN)
-        let report = Reaper(config: config, spool: spool, launchWorker: { id in
-            Spawner.launch(binary: config.workerBinary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env)
-        }).run()
+        signal(SIGCHLD, SIG_IGN)  // launched workers are detached; the kernel reaps them
+        let report = Reaper(config: config, spool: spool, launchWorker: Spawner.workerLauncher(config: config, spool: spool)).run()
         print(String(decoding: try SpoolJSON.encoder().encode(report), as: UTF8.self))
     }
 }

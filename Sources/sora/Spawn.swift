@@ -44,6 +44,14 @@ enum Spawner {
         return rc == 0
     }
 
+    /// A launcher for `sora worker <id>` with the job's log as stdio, used by the responder and
+    /// by `sora reap`.
+    static func workerLauncher(config: Config, spool: Spool) -> @Sendable (String) -> Bool {
+        let env = workerEnvironment(from: ProcessInfo.processInfo.environment)
+        let binary = config.workerBinary
+        return { id in launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env) }
+    }
+
     /// The environment a worker gets: configuration only (SORA_*, OSS_*, S3_*, STORAGE*) plus a
     /// few process basics. Request variables (HTTP_*, CONTENT_*, QUERY_STRING…) never pass.
     static func workerEnvironment(from env: [String: String]) -> [String: String] {

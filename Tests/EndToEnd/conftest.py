@@ -13,5 +13,6 @@ def stack():
 
 @pytest.fixture
 def sim(stack):
+    stack.drain()
     stack.sim_reset()
     return stack

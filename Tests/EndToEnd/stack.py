@@ -93,6 +93,30 @@ class Stack:
             time.sleep(0.05)
         raise AssertionError(f"job {job} still {doc['status']} after {timeout}s: {doc}")
 
+    def worker_pids(self):
+        """Workers of this stack (found by the config file in their environment)."""
+        needle = f"SORA_CONFIG={self.dir}/sora.env".encode()
+        pids = []
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                if needle in open(f"/proc/{p}/environ", "rb").read().split(b"\0") and \
+                        b"worker" in open(f"/proc/{p}/cmdline", "rb").read().split(b"\0"):
+                    pids.append(int(p))
+            except OSError:
+                continue
+        return pids
+
+    def drain(self, timeout=60):
+        """Waits until no worker runs and nothing is queued, so one test's jobs cannot leak into
+        the next test's counters."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if not self.worker_pids() and not list((self.spool / "queue").glob("*")):
+                return
+            time.sleep(0.05)
+
     def sim_stats(self):
         return requests.get(self.sim + "/_sim/stats", timeout=5).json()
 

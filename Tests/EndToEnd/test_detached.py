@@ -11,18 +11,7 @@ from stack import Stack, free_port, stack_dir
 
 
 def worker_pids(stack):
-    pids = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            env = open(f"/proc/{p}/environ", "rb").read().split(b"\0")
-            cmd = open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")
-        except OSError:
-            continue
-        if f"SORA_CONFIG={stack.dir}/sora.env".encode() in env and b"worker" in cmd:
-            pids.append(int(p))
-    return pids
+    return stack.worker_pids()
 
 
 def wait_for(pred, timeout=20):
@@ -41,13 +30,24 @@ def test_worker_is_detached_with_clean_fds_and_env(sim):
                       headers={"Proxy": "http://evil.example:3128", "X-Secret": "s"}, timeout=10)
     job = r.json()["task_id"]
     pid = wait_for(lambda: worker_pids(sim))[0]
-    fds = sorted(int(f) for f in os.listdir(f"/proc/{pid}/fd"))
-    links = {f: os.readlink(f"/proc/{pid}/fd/{f}") for f in fds}
+    links = {}
+    for f in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            links[int(f)] = os.readlink(f"/proc/{pid}/fd/{f}")
+        except FileNotFoundError:
+            pass  # the worker closed it meanwhile (curl sockets come and go)
     # stdin /dev/null, stdout+stderr the job log; nothing from the responder (no sockets).
     assert links[0] == "/dev/null"
     assert links[1].endswith(f"/jobs/{job}/worker.log") and links[2] == links[1]
     assert not any(v.startswith("socket:") and f <= 2 for f, v in links.items())
     responder = int((sim.dir / "responder.pid").read_text())
+    # The FastCGI listen socket (the responder's fd 0) never reaches the worker.
+    listen = os.readlink(f"/proc/{responder}/fd/0")
+    assert listen.startswith("socket:") and listen not in links.values()
+    # Only the worker's own descriptors remain: stdio, its files and at most its curl sockets.
+    assert all(f <= 2 or not v.startswith("socket:") or v not in
+               [os.readlink(f"/proc/{responder}/fd/{g}") for g in os.listdir(f"/proc/{responder}/fd")
+                if os.path.exists(f"/proc/{responder}/fd/{g}")] for f, v in links.items())
     assert os.getsid(pid) == pid != os.getsid(responder)
     env = open(f"/proc/{pid}/environ", "rb").read().decode().split("\0")
     names = {e.split("=", 1)[0] for e in env if e}
