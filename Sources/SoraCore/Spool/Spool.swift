@@ -283,7 +283,7 @@ public struct Spool: Sendable {
 
     /// Keys are stored hashed: any byte string is a safe file name that way.
     public static func idempotencyHash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(key.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     // MARK: spend ledger

@@ -25,10 +25,8 @@ public struct StoredObject: Sendable, Equatable {
 
 /// Builds the object key the plan asks for: date and model in the path, job id in the name.
 public func videoObjectKey(prefix: String, jobID: String, model: String, date: Date) -> String {
-    var cal = Calendar(identifier: .gregorian)
-    cal.timeZone = TimeZone(identifier: "UTC")!
-    let c = cal.dateComponents([.year, .month, .day], from: date)
-    let day = String(format: "%04d/%02d/%02d", c.year!, c.month!, c.day!)
+    // UTC day from the ISO form ("2026-11-25T…") — no Calendar, which would pull in ICU.
+    let day = SpoolJSON.isoString(date).prefix(10).replacingOccurrences(of: "-", with: "/")
     let trimmed = prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
     let head = trimmed.isEmpty ? "" : trimmed + "/"
     return "\(head)\(day)/\(model)/\(jobID).mp4"

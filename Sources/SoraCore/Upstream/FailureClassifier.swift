@@ -227,7 +227,7 @@ public enum FailureClassifier {
     }
 
     static func formatPercent(_ value: Double) -> String {
-        value.rounded() == value ? "\(Int(value))%" : String(format: "%.1f%%", value)
+        value.rounded() == value ? "\(Int(value))%" : "\((value * 10).rounded() / 10)%"
     }
 
     static func streamContext(_ reader: ChatStreamReader) -> String {
