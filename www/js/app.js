@@ -128,6 +128,8 @@ async function loadHealth() {
     health = { data: null, error: errorText(err) };
   }
   renderBanner($('health-banner'), bannerModel(health.data, health.error));
+  // With the simulator, costs are what the models would cost: say that none was charged.
+  $('spend-simulated').hidden = health.data?.upstream?.simulated !== true;
 }
 
 function renderAll() {

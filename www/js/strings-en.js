@@ -8,6 +8,7 @@ export const STRINGS_EN = {
   'locale.label': 'Language',
   'spend.today': 'Spent today',
   'spend.unknown': '—',
+  'spend.simulated': '(simulated prices, nothing charged)',
 
   'banner.simulated': 'Simulated upstream: SORA_API_KEY is not set, videos come from the built-in simulator — for testing only, nothing is charged.',
   'banner.problems': 'Configuration problems',

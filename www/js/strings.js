@@ -17,6 +17,7 @@ export const STRINGS = {
     'locale.label': '语言',
     'spend.today': '今日花费',
     'spend.unknown': '—',
+    'spend.simulated': '（模拟价，未实际扣费）',
 
     'banner.simulated': '模拟上游：未配置 SORA_API_KEY，当前视频由内置模拟器生成，仅供测试，不产生费用。',
     'banner.problems': '配置问题',
