@@ -13,6 +13,7 @@
 #   SORA_API_KEY      real key: talk to SORA_BASE_URL; unset: start the simulated upstream
 #   SORA_SIM_ARGS     extra arguments for the simulator (pace, link TTL)
 #   SORA_CGI=1        run the responder as plain CGI behind fcgiwrap instead of FastCGI
+#   SORA_NGINX_PREFIX mount everything under this URL prefix (e.g. /sora), as inside an existing site
 #   SORA_*, OSS_*, S3_*, STORAGE*   passed into the stack's config file
 set -euo pipefail
 cmd=${1:?usage: stack.sh start|stop|kill-workers DIR [PORT]}
@@ -86,7 +87,11 @@ umask 077
     echo "SORA_SPOOL_DIR=$dir/spool"
     echo "SORA_MEDIA_DIR=$dir/media"
     echo "SORA_WORKER_BIN=$bin"
-    env | grep -E '^(SORA_|OSS_|S3_|STORAGE)' | grep -vE '^SORA_(API_KEY|BASE_URL|SIMULATED|SPOOL_DIR|MEDIA_DIR|WORKER_BIN|BIN|SIM_ARGS|CGI|CONFIG)=' || true
+    if [ -n "${SORA_NGINX_PREFIX:-}" ]; then
+        echo "SORA_STATUS_URL_PREFIX=$SORA_NGINX_PREFIX/status"
+        echo "SORA_MEDIA_URL_PREFIX=$SORA_NGINX_PREFIX/media"
+    fi
+    env | grep -E '^(SORA_|OSS_|S3_|STORAGE)' | grep -vE '^SORA_(API_KEY|BASE_URL|SIMULATED|SPOOL_DIR|MEDIA_DIR|WORKER_BIN|BIN|SIM_ARGS|CGI|CONFIG|NGINX_PREFIX)=' || true
 } > "$dir/sora.env"
 umask 022
 else
@@ -112,18 +117,20 @@ fi
 
 sed -e "s#@WWW@#$here/www#g" -e "s#@STATUS_DIR@#$dir/spool/status#g" -e "s#@MEDIA_DIR@#$dir/media#g" \
     -e "s#@FASTCGI@#unix:$dir/sora.sock#g" -e "s#@CONFIG@#$dir/sora.env#g" -e "s#@SORA_BIN@#$bin#g" \
+    -e "s#@PREFIX@#${SORA_NGINX_PREFIX:-}#g" \
     "$here/nginx/sora-locations.conf.in" > "$dir/sora-locations.conf"
 sed -e "s#@VAR@#$dir#g" -e "s#@PORT@#$port#g" "$here/nginx/sora-local.conf.in" > "$dir/nginx.conf"
 nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" 2>/dev/null || nginx -p "$dir" -c "$dir/nginx.conf"
 
+url="http://127.0.0.1:$port${SORA_NGINX_PREFIX:-}"
 for _ in $(seq 100); do
-    curl -fsS "http://127.0.0.1:$port/api/health" > /dev/null 2>&1 && break
+    curl -fsS "$url/api/health" > /dev/null 2>&1 && break
     sleep 0.1
 done
-curl -fsS "http://127.0.0.1:$port/api/health" > /dev/null || { echo "stack.sh: the stack does not answer on port $port" >&2; exit 1; }
+curl -fsS "$url/api/health" > /dev/null || { echo "stack.sh: the stack does not answer on port $port" >&2; exit 1; }
 if [ "$simulated" = 1 ]; then
     echo "UPSTREAM: SIMULATED (no SORA_API_KEY set) — sora-sim at $(cat "$dir/sim.url"), videos are samples"
 else
     echo "UPSTREAM: $base"
 fi
-echo "sora-fcgi is running: http://127.0.0.1:$port/"
+echo "sora-fcgi is running: $url/"

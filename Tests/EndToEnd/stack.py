@@ -33,12 +33,15 @@ def free_port():
 class Stack:
     """A running stack and helpers to drive it over HTTP."""
 
-    def __init__(self, dir, port, cgi=False, extra_env=None):
-        self.extra_env = extra_env or {}
+    def __init__(self, dir, port, cgi=False, extra_env=None, prefix=""):
+        self.extra_env = dict(extra_env or {})
+        if prefix:
+            self.extra_env["SORA_NGINX_PREFIX"] = prefix
         self.dir = pathlib.Path(dir)
         self.port = port
         self.cgi = cgi
-        self.base = f"http://127.0.0.1:{port}"
+        self.origin = f"http://127.0.0.1:{port}"
+        self.base = self.origin + prefix
 
     def env(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SORA_", "OSS_", "S3_", "STORAGE"))}
@@ -67,7 +70,7 @@ class Stack:
 
     # --- HTTP helpers ---
     def url(self, path):
-        return path if path.startswith("http") else self.base + path
+        return path if path.startswith("http") else self.origin + path
 
     def generate(self, prompt="a red fox running through fresh snow at dawn", model="sora-v2-portrait",
                  key=None, **extra):
