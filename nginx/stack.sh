@@ -59,6 +59,19 @@ if [ "$cmd" = start ]; then
 mkdir -p "$dir/spool" "$dir/media" "$dir/nginx-tmp"
 chmod 755 "$dir" "$dir/media"
 
+# A config file given by the caller (SORA_CONFIG) counts like the environment; values are taken
+# literally (KEY=value lines, optional quotes), never executed.
+if [ -n "${SORA_CONFIG:-}" ] && [ -f "$SORA_CONFIG" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line#export }
+        case "$line" in ''|'#'*) continue ;; esac
+        name=${line%%=*}; value=${line#*=}
+        name=$(echo "$name" | tr -d ' ')
+        value=$(echo "$value" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e "s/^'\(.*\)'\$/\1/" -e 's/^"\(.*\)"$/\1/')
+        case "$name" in SORA_*|OSS_*|S3_*|STORAGE*) export "$name=$value" ;; esac
+    done < "$SORA_CONFIG"
+fi
+
 # Upstream: a real key, or the simulated gateway on a free loopback port.
 simulated=0
 key=${SORA_API_KEY:-}

@@ -35,8 +35,6 @@ public struct Config: Sendable {
     /// Seconds before retries 2, 3, … (doubled each time).
     public var retryBaseDelay: Double
     public var linkTTL: Int
-    /// A worker whose heartbeat is older than this is considered dead by `sora reap`.
-    public var heartbeatStaleAfter: Int
     public var minVideoBytes: Int
     /// Downloads larger than this are refused (protects the spool's disk).
     public var maxVideoBytes: Int64
@@ -127,7 +125,6 @@ public struct Config: Sendable {
             downloadAttempts: int("SORA_DOWNLOAD_ATTEMPTS", 3, min: 1),
             retryBaseDelay: Double(string("SORA_RETRY_BASE_DELAY", "2")) ?? 2,
             linkTTL: int("SORA_LINK_TTL", 86_400, min: 1),
-            heartbeatStaleAfter: int("SORA_HEARTBEAT_STALE", 90, min: 5),
             minVideoBytes: int("SORA_MIN_VIDEO_BYTES", 1024, min: 8),
             maxVideoBytes: Int64(int("SORA_MAX_VIDEO_BYTES", 4 << 30, min: 1024)),
             maxBodyBytes: int("SORA_MAX_BODY_BYTES", 16 << 20, min: 1024),
