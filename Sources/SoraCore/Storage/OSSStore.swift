@@ -56,16 +56,9 @@ public struct OSSStore: VideoStore {
     /// Public base URL, else the bucket's own URL; for a private bucket a signed GET link valid
     /// for `urlTTL` seconds from now (so callers should ask again on every read).
     public func publicURL(key: String) -> String {
-        if settings.privateBucket { return client.dialect.presignedGetURL(key: key, ttl: settings.urlTTL, date: clock()) }
-        if let base = settings.publicBaseURL { return joinURL(base, key) }
-        return client.dialect.plainURL(key: key)
+        client.readURL(key: key, privateBucket: settings.privateBucket, ttl: settings.urlTTL,
+                       publicBaseURL: settings.publicBaseURL, now: clock())
     }
-}
-
-/// `https://cdn.example.com/` + `a/b.mp4` with the key's segments encoded.
-func joinURL(_ base: String, _ key: String) -> String {
-    let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
-    return trimmed + "/" + SigningSupport.uriEncode(key, keepSlash: true)
 }
 
 struct OSSDialect: StoreDialect {

@@ -401,3 +401,19 @@ enum XMLText {
         return out
     }
 }
+
+extension ObjectStoreClient {
+    /// The URL a reader should use for `key`: a signed GET link valid `ttl` seconds from `now`
+    /// for a private bucket, else the public base URL (CDN or custom domain), else the store's own.
+    func readURL(key: String, privateBucket: Bool, ttl: Int, publicBaseURL: String?, now: Date) -> String {
+        if privateBucket { return dialect.presignedGetURL(key: key, ttl: ttl, date: now) }
+        if let base = publicBaseURL { return joinURL(base, key) }
+        return dialect.plainURL(key: key)
+    }
+}
+
+/// `https://cdn.example.com/` + `a/b.mp4` with the key's segments encoded.
+func joinURL(_ base: String, _ key: String) -> String {
+    let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+    return trimmed + "/" + SigningSupport.uriEncode(key, keepSlash: true)
+}

@@ -57,9 +57,8 @@ public struct S3Store: VideoStore {
     /// Public base URL, else the bucket's own URL; for a private bucket a presigned GET link
     /// valid for `urlTTL` seconds from now.
     public func publicURL(key: String) -> String {
-        if settings.privateBucket { return client.dialect.presignedGetURL(key: key, ttl: settings.urlTTL, date: clock()) }
-        if let base = settings.publicBaseURL { return joinURL(base, key) }
-        return client.dialect.plainURL(key: key)
+        client.readURL(key: key, privateBucket: settings.privateBucket, ttl: settings.urlTTL,
+                       publicBaseURL: settings.publicBaseURL, now: clock())
     }
 }
 
