@@ -32,32 +32,14 @@ public struct OSSSettings: Sendable {
 /// Aliyun OSS through its native REST API and signature (V4, or V1 as a fallback).
 /// Virtual-hosted addressing, as OSS requires; path style only for IP/localhost endpoints
 /// (test doubles), a bound custom domain with `cname`.
-public struct OSSStore: VideoStore {
-    public let settings: OSSSettings
-    let client: ObjectStoreClient<OSSDialect>
-    let clock: @Sendable () -> Date
+typealias OSSStore = RemoteStore<OSSDialect>
 
+extension RemoteStore where Dialect == OSSDialect {
     /// Creates a store; `clock` is injectable for signed-URL tests.
-    public init(settings: OSSSettings, transfer: TransferSettings = TransferSettings(),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.settings = settings
-        self.clock = clock
-        self.client = ObjectStoreClient(dialect: OSSDialect(settings: settings), transfer: transfer, clock: clock)
-    }
-
-    public var name: String { "oss" }
-
-    public func store(file: String, key: String, contentType: String) throws -> StoredObject {
-        try client.store(file: file, key: key, contentType: contentType, publicURL: publicURL(key:))
-    }
-
-    public func delete(key: String) throws { try client.delete(key: key) }
-
-    /// Public base URL, else the bucket's own URL; for a private bucket a signed GET link valid
-    /// for `urlTTL` seconds from now (so callers should ask again on every read).
-    public func publicURL(key: String) -> String {
-        client.readURL(key: key, privateBucket: settings.privateBucket, ttl: settings.urlTTL,
-                       publicBaseURL: settings.publicBaseURL, now: clock())
+    init(settings: OSSSettings, transfer: TransferSettings = TransferSettings(), clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(dialect: OSSDialect(settings: settings), transfer: transfer,
+                  links: ReadLinks(privateBucket: settings.privateBucket, ttl: settings.urlTTL, publicBaseURL: settings.publicBaseURL),
+                  clock: clock)
     }
 }
 

@@ -402,13 +402,41 @@ enum XMLText {
     }
 }
 
-extension ObjectStoreClient {
-    /// The URL a reader should use for `key`: a signed GET link valid `ttl` seconds from `now`
-    /// for a private bucket, else the public base URL (CDN or custom domain), else the store's own.
-    func readURL(key: String, privateBucket: Bool, ttl: Int, publicBaseURL: String?, now: Date) -> String {
-        if privateBucket { return dialect.presignedGetURL(key: key, ttl: ttl, date: now) }
-        if let base = publicBaseURL { return joinURL(base, key) }
-        return dialect.plainURL(key: key)
+/// How readers reach stored objects: signed links for a private bucket, else a CDN/custom
+/// domain, else the store's own URL.
+struct ReadLinks: Sendable {
+    var privateBucket: Bool
+    var ttl: Int
+    var publicBaseURL: String?
+}
+
+/// A durable store over an object-storage protocol (`OSSStore`, `S3Store`): what differs is the
+/// dialect; uploads, retries and verification live in `ObjectStoreClient`.
+struct RemoteStore<Dialect: StoreDialect>: VideoStore {
+    let client: ObjectStoreClient<Dialect>
+    let links: ReadLinks
+    let clock: @Sendable () -> Date
+
+    init(dialect: Dialect, transfer: TransferSettings, links: ReadLinks, clock: @escaping @Sendable () -> Date) {
+        self.client = ObjectStoreClient(dialect: dialect, transfer: transfer, clock: clock)
+        self.links = links
+        self.clock = clock
+    }
+
+    var name: String { client.dialect.backend }
+
+    func store(file: String, key: String, contentType: String) throws -> StoredObject {
+        try client.store(file: file, key: key, contentType: contentType, publicURL: publicURL(key:))
+    }
+
+    func delete(key: String) throws { try client.delete(key: key) }
+
+    /// A signed GET link valid `ttl` seconds from now for a private bucket (ask again on every
+    /// read), else the public base URL, else the store's own URL.
+    func publicURL(key: String) -> String {
+        if links.privateBucket { return client.dialect.presignedGetURL(key: key, ttl: links.ttl, date: clock()) }
+        if let base = links.publicBaseURL { return joinURL(base, key) }
+        return client.dialect.plainURL(key: key)
     }
 }
 

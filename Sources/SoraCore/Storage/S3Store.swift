@@ -33,32 +33,14 @@ public struct S3Settings: Sendable {
 /// Any S3-compatible store (AWS S3, MinIO, Cloudflare R2, OSS's S3 mode) through SigV4 with
 /// `UNSIGNED-PAYLOAD`, so videos stream without a hashing pass; integrity comes from
 /// `Content-MD5` on every PUT and part.
-public struct S3Store: VideoStore {
-    public let settings: S3Settings
-    let client: ObjectStoreClient<S3Dialect>
-    let clock: @Sendable () -> Date
+typealias S3Store = RemoteStore<S3Dialect>
 
+extension RemoteStore where Dialect == S3Dialect {
     /// Creates a store; `clock` is injectable for presigned-URL tests.
-    public init(settings: S3Settings, transfer: TransferSettings = TransferSettings(),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.settings = settings
-        self.clock = clock
-        self.client = ObjectStoreClient(dialect: S3Dialect(settings: settings), transfer: transfer, clock: clock)
-    }
-
-    public var name: String { "s3" }
-
-    public func store(file: String, key: String, contentType: String) throws -> StoredObject {
-        try client.store(file: file, key: key, contentType: contentType, publicURL: publicURL(key:))
-    }
-
-    public func delete(key: String) throws { try client.delete(key: key) }
-
-    /// Public base URL, else the bucket's own URL; for a private bucket a presigned GET link
-    /// valid for `urlTTL` seconds from now.
-    public func publicURL(key: String) -> String {
-        client.readURL(key: key, privateBucket: settings.privateBucket, ttl: settings.urlTTL,
-                       publicBaseURL: settings.publicBaseURL, now: clock())
+    init(settings: S3Settings, transfer: TransferSettings = TransferSettings(), clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(dialect: S3Dialect(settings: settings), transfer: transfer,
+                  links: ReadLinks(privateBucket: settings.privateBucket, ttl: settings.urlTTL, publicBaseURL: settings.publicBaseURL),
+                  clock: clock)
     }
 }
 
