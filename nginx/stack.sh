@@ -54,6 +54,8 @@ esac
 
 port=${3:?port}
 [ -x "$bin" ] || { echo "stack.sh: $bin is missing; run 'swift build' first" >&2; exit 1; }
+# A start that fails half-way stops what it had started.
+trap 'rc=$?; [ $rc = 0 ] || "$0" stop "$dir"; exit $rc' EXIT
 if [ "$cmd" = start ]; then
 "$0" stop "$dir"
 mkdir -p "$dir/spool" "$dir/media" "$dir/nginx-tmp"

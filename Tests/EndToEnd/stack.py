@@ -55,6 +55,8 @@ class Stack:
     def start(self):
         out = subprocess.run([str(STACK), "start", str(self.dir), str(self.port)], env=self.env(),
                              capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            self.stop()  # leave nothing half-started behind
         assert out.returncode == 0, out.stderr + out.stdout
         self.sim = (self.dir / "sim.url").read_text().strip()
         return self
