@@ -341,6 +341,15 @@ class Handler(BaseHTTPRequestHandler):
         read = 0
         self.body_consumed = True
 
+        def exactly(n):
+            """n body bytes in bounded pieces; a short body is an IncompleteBody error."""
+            while n:
+                chunk = self.rfile.read(min(65536, n))
+                if not chunk:
+                    raise OSSError(400, "IncompleteBody")
+                n -= len(chunk)
+                yield chunk
+
         def pieces():
             nonlocal read
             if length == "chunked":
@@ -351,22 +360,10 @@ class Handler(BaseHTTPRequestHandler):
                         while self.rfile.readline(1024).strip():
                             pass
                         return
-                    remaining = size
-                    while remaining:
-                        chunk = self.rfile.read(min(65536, remaining))
-                        if not chunk:
-                            raise OSSError(400, "IncompleteBody")
-                        remaining -= len(chunk)
-                        yield chunk
+                    yield from exactly(size)
                     self.rfile.readline(16)
             else:
-                remaining = length
-                while remaining:
-                    chunk = self.rfile.read(min(65536, remaining))
-                    if not chunk:
-                        raise OSSError(400, "IncompleteBody")
-                    remaining -= len(chunk)
-                    yield chunk
+                yield from exactly(length)
 
         for chunk in pieces():
             if reset_after is not None and read + len(chunk) >= reset_after:

@@ -58,7 +58,7 @@ public struct Router: Sendable {
             struct Workers: Encodable { var max: Int; var running: Int; var queued: Int }
             var ok: Bool; var upstream: Upstream; var storage: [String: String]; var workers: Workers; var problems: [ConfigProblem]
         }
-        let running = (0..<config.maxWorkers).filter { FileLock.isHeld("\(spool.slotsDir)/\($0)") }.count
+        let running = spool.runningWorkers(max: config.maxWorkers)
         let spoolOK = FileIO.exists(spool.statusDir)
         var problems = config.problems
         if !spoolOK { problems.append(ConfigProblem(setting: "SORA_SPOOL_DIR", message: "spool directory is missing or unreadable")) }

@@ -314,6 +314,11 @@ public struct Spool: Sendable {
 
     public func dequeue(_ id: String) { unlink("\(queueDir)/\(id)") }
 
+    /// How many of the `maxWorkers` slot locks are held right now (running workers).
+    public func runningWorkers(max maxWorkers: Int) -> Int {
+        (0..<maxWorkers).filter { FileLock.isHeld("\(slotsDir)/\($0)") }.count
+    }
+
     public func enqueue(_ id: String) throws { try FileIO.touch("\(queueDir)/\(id)") }
 
     // MARK: library

@@ -36,15 +36,18 @@ public struct Reaper {
         let log = EventLog(path: spool.eventsLog)
         let t = now()
         var waiting: [String] = []
+        let queued = Set(spool.queuedJobs())
         for id in FileIO.list(spool.jobsDir).filter(JobID.isValid).sorted() {
             guard let doc = spool.readStatus(id) else { continue }
             let lockHeld = FileLock.isHeld(spool.lockPath(id))
             if doc.status.isTerminal {
                 if !lockHeld && FileIO.exists(spool.downloadPath(id)) { FileIO.remove(spool.downloadPath(id)); report.cleaned += 1 }
-                // A failed transfer is retried (a few rounds) while the paid-for link still lives.
+                // A failed transfer is retried (a few rounds) while the paid-for link still lives;
+                // the private state is read only for such jobs, not for every finished one.
+                guard doc.status == .failed, doc.error?.kind == .transfer, !lockHeld else { continue }
                 let state = spool.readState(id)
-                if doc.status == .failed, doc.error?.kind == .transfer, !lockHeld, state.upstreamLink != nil,
-                   let exp = state.upstreamLinkExpiresAt, exp > t, state.transferRounds < Self.maxTransferRounds {
+                if state.upstreamLink != nil, let exp = state.upstreamLinkExpiresAt, exp > t,
+                   state.transferRounds < Self.maxTransferRounds {
                     try? spool.enqueue(id)
                     if launchWorker(id) { report.resumed.append(id) }
                     log.write("reap_retry_transfer", job: id, fields: ["round": state.transferRounds + 1])
@@ -55,7 +58,7 @@ public struct Reaper {
             let state = spool.readState(id)
             switch doc.status {
             case .queued where state.submissions == 0:
-                if !spool.queuedJobs().contains(id) { try? spool.enqueue(id) }
+                if !queued.contains(id) { try? spool.enqueue(id) }
                 waiting.append(id)
             default:
                 if let exp = state.upstreamLinkExpiresAt, state.upstreamLink != nil, exp > t {
@@ -78,7 +81,7 @@ public struct Reaper {
             }
         }
         // Queued jobs nobody runs: start at most one worker per free slot; each drains the queue.
-        let free = (0..<config.maxWorkers).filter { !FileLock.isHeld("\(spool.slotsDir)/\($0)") }.count
+        let free = config.maxWorkers - spool.runningWorkers(max: config.maxWorkers)
         for id in waiting.prefix(free) where launchWorker(id) { report.restarted.append(id) }
         report.cleaned += cleanTemp(olderThan: 3600, now: t)
         return report
