@@ -8,12 +8,15 @@ RUN_BIN   := $(CURDIR)/.build/release/sora
 APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev spawn-fcgi fcgiwrap pkg-config curl python3
 # Test-only: the browser, a CJK font for readable screenshots, ffmpeg for the sample videos' recipe.
 TEST_APT  := chromium fonts-wqy-microhei
-PIP_PKGS  := pytest requests openai playwright boto3 'moto[server]' oss2 alibabacloud-oss-v2
+# Python test packages live in a virtual environment (stock Debian refuses system pip), pinned in
+# Tests/requirements.txt. VENV=/elsewhere shares one between checkouts.
+VENV      ?= $(CURDIR)/.venv
+PY        := $(VENV)/bin/python
 
 # The simulated upstream under `make run`: a short but visible generation (~30 s).
 RUN_SIM_ARGS ?= --step-delay 3 --steps 10
 
-.PHONY: run stop test deps build build-release node bench clean
+.PHONY: run stop test deps venv build build-release node bench clean
 
 ## Install missing Debian packages (needs root or sudo) and Python test packages.
 deps:
@@ -23,6 +26,15 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+## The test virtual environment, (re)made when Tests/requirements.txt changes.
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/requirements.txt
+	@dpkg -s python3-venv >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get install -y -qq python3-venv; }
+	/usr/bin/python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	touch $@
 
 build: deps
 	swift build --product sora
@@ -44,22 +56,22 @@ test: build
 	@missing=""; for p in $(TEST_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
-	@python3 -c "import pytest, requests, openai, playwright, boto3, moto, oss2" 2>/dev/null || python3 -m pip install -q $(PIP_PKGS)
+	@$(MAKE) --no-print-directory venv
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) --no-print-directory node
-	python3 -m pytest -q Tests/Doubles Tests/EndToEnd Tests/Browser $(PYTEST_ARGS)
+	$(PY) -m pytest -q Tests/Doubles Tests/EndToEnd Tests/Browser $(PYTEST_ARGS)
 
 ## Benchmarks (ratios against a baseline measured in the same run).
-bench: build build-release
+bench: build build-release venv
 	swift build -c release --static-swift-stdlib --product sora-store-probe
-	SORA_BIN=$(CURDIR)/.build/release/sora python3 Tests/Benchmarks/bench_api.py
-	python3 Tests/Benchmarks/upload_rss.py
-	python3 Tests/Benchmarks/worker_rss.py
+	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_api.py
+	$(PY) Tests/Benchmarks/upload_rss.py
+	$(PY) Tests/Benchmarks/worker_rss.py
 
 node:
 	@command -v node >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq nodejs; }
 	node --test Tests/www/
 
 clean:
-	rm -rf .build var
+	rm -rf .build var .venv
