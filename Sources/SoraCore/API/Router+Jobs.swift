@@ -88,7 +88,7 @@ extension Router {
         }
         if case .overBudget(let left) = held {
             throw APIError(402, "budget_exceeded", "today's budget has \(left) USD left; this job costs \(price) USD",
-                           params: ["left_usd": .double(left), "price_usd": .double(price), "budget_usd": .double(config.dailyBudgetUSD ?? 0)])
+                           params: ["left_usd": .number(left), "price_usd": .number(price), "budget_usd": .number(config.dailyBudgetUSD ?? 0)])
         }
         let size = model.frameSize(input.params)
         let request = JobRequest(taskID: id, model: model.id, upstreamModel: model.upstreamModel, protocol: model.protocol,

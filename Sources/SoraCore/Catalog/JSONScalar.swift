@@ -24,6 +24,11 @@ public enum JSONScalar: Codable, Sendable, Equatable, Hashable, CustomStringConv
         }
     }
 
+    /// A number, as an integer when it is whole (so `30.0` and `30` compare equal).
+    public static func number(_ d: Double) -> JSONScalar {
+        d.rounded() == d && abs(d) < 9e15 ? .int(Int64(d)) : .double(d)
+    }
+
     public var intValue: Int64? {
         switch self {
         case .int(let v): v

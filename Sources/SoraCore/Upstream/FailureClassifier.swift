@@ -76,7 +76,7 @@ public enum FailureClassifier {
             return JobFailure(.upstream, "auth", ["status": s], detail: detail)
         case 429:
             var p: [String: JSONScalar] = ["status": s]
-            if let wait = retryAfter.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) { p["retry_after"] = .double(wait) }
+            if let wait = retryAfter.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) { p["retry_after"] = .number(wait) }
             return JobFailure(.upstream, "rate_limited", p, detail: detail)
         default:
             return JobFailure(.upstream, "http", ["status": s, "upstream_code": upstreamCode], detail: detail)
@@ -116,7 +116,7 @@ public enum FailureClassifier {
         if reader.videoLink != nil { return nil }
         let context = streamContext(reader)
         var base: [String: JSONScalar] = [:]
-        if let p = reader.progress { base["last_progress"] = .double(p) }
+        if let p = reader.progress { base["last_progress"] = .number(p) }
         func with(_ extra: [String: JSONScalar]) -> [String: JSONScalar] { base.merging(extra) { $1 } }
 
         if let refusal = reader.refusal {

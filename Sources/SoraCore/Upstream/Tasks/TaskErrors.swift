@@ -49,7 +49,7 @@ public enum TaskErrors {
             if status == 429 {
                 let wait = retryAfter(headers)
                 var params: [String: JSONScalar] = ["status": 429, "upstream_code": upstreamCode]
-                if let wait { params["retry_after"] = .double(wait) }
+                if let wait { params["retry_after"] = .number(wait) }
                 return .refused(JobFailure(.upstream, "rate_limited", params, detail: detail), retry: RetryHint(after: wait))
             }
             return .refused(JobFailure(.upstream, "http", ["status": .int(Int64(status)), "upstream_code": upstreamCode], detail: detail),
