@@ -215,12 +215,19 @@ extension Router {
         }
         // Mark the new state now, so the answer (and every poller) sees it at once.
         let next: JobState = state.upstreamLink != nil ? .transferring : .generating
+        if next == .generating {
+            var s = state
+            s.followAgainAt = now()  // a fresh deadline for following the same task
+            do { try spool.writeState(id, s) } catch {
+                lock.release()
+                throw APIError(503, "spool_unavailable", "the retry could not be recorded")
+            }
+        }
         let d = try spool.transition(id, to: next, now: now()) { d in
             d.phase = next == .transferring ? .downloading : .generating; d.error = nil; d.finishedAt = nil; d.canRetry = false
         }
         lock.release()
-        // The failure that allowed the retry is kept in the worker state's view: it re-derives
-        // what to do from the link or the task id.
+        // The worker re-derives what is left from the link or the task id in its state.
         try? spool.enqueue(id)
         _ = launchWorker(id)
         EventLog(path: spool.eventsLog).write("retry_requested", job: id, fields: ["to": next.rawValue])

@@ -38,8 +38,8 @@ public struct WorkerState: Codable, Sendable, Equatable {
     public var usage: Usage?
     /// How many times a transfer was started (the reaper retries failed ones a few times).
     public var transferRounds: Int = 0
-    /// Set by `POST /api/jobs/{id}/cancel` once the upstream confirmed a cancel request.
-    public var cancelRequested: Bool = false
+    /// When a retry asked to follow a task again after our deadline; the deadline restarts there.
+    public var followAgainAt: Date?
 
     public init() {}
 
@@ -56,7 +56,7 @@ public struct WorkerState: Codable, Sendable, Equatable {
         case posterNeedsAuth = "poster_needs_auth"
         case storedKey = "stored_key"
         case transferRounds = "transfer_rounds"
-        case cancelRequested = "cancel_requested"
+        case followAgainAt = "follow_again_at"
     }
 
     public init(from decoder: Decoder) throws {
@@ -75,7 +75,7 @@ public struct WorkerState: Codable, Sendable, Equatable {
         storedKey = try c.decodeIfPresent(String.self, forKey: .storedKey)
         usage = try c.decodeIfPresent(Usage.self, forKey: .usage)
         transferRounds = try c.decodeIfPresent(Int.self, forKey: .transferRounds) ?? 0
-        cancelRequested = try c.decodeIfPresent(Bool.self, forKey: .cancelRequested) ?? false
+        followAgainAt = try c.decodeIfPresent(Date.self, forKey: .followAgainAt)
     }
 
     /// Whether a transfer of the paid-for result could still work at `now`.

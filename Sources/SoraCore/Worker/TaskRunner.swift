@@ -222,7 +222,8 @@ struct TaskRunner {
     func follow(_ job: inout ActiveJob, _ dialect: TaskDialect, _ upstream: UpstreamJob, _ auth: String) {
         guard let taskID = job.state.upstreamTaskID else { return }
         let submitted = job.state.submittedAt ?? job.request.createdAt
-        let deadline = submitted.addingTimeInterval(Double(job.request.deadlineSeconds))
+        let start = max(submitted, job.state.followAgainAt ?? submitted)
+        let deadline = start.addingTimeInterval(Double(job.request.deadlineSeconds))
         var notFound = 0, authFailures = 0, lastWrite = Date.distantPast
         var lastPhase: JobPhase? = nil, lastProgress: Double? = nil, lastStage = ""
         if spool.readStatus(job.id)?.status == .failed {
@@ -289,7 +290,7 @@ struct TaskRunner {
                             progress: lastProgress)
                 return
             }
-            let elapsed = now.timeIntervalSince(submitted)
+            let elapsed = now.timeIntervalSince(start)
             var interval = elapsed < config.pollFastWindow ? config.pollInterval : config.pollSlowInterval
             if let ms = answer?.headers["openai-poll-after-ms"].flatMap(Double.init) { interval = min(60, max(0.05, ms / 1000)) }
             if let wait { interval = max(interval, min(wait, 120)) }

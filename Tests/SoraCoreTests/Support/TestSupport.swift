@@ -46,8 +46,11 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var rules: [(match: (Seen) -> Bool, replies: [Reply])] = []
     private(set) var seen: [Seen] = []
+    /// Called with each request before it is answered (to look at the spool at that moment).
+    var observe: (Seen) -> Void = { _ in }
 
-    /// Answers requests that match with `replies` in turn (the last one repeats).
+    /// Answers requests that match with `replies` in turn (the last one repeats). The rule added
+    /// last wins, so a test can change the script half-way, and specific rules go after general ones.
     func on(_ method: String, _ urlPart: String, _ replies: Reply...) {
         lock.withLock { rules.append(({ $0.method == method && $0.url.contains(urlPart) }, replies)) }
     }
@@ -66,9 +69,10 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         if case .bytes(let b) = request.http.body { body = b }
         let s = Seen(method: request.http.method, url: request.http.url, authorization: request.authorization,
                      headers: request.http.headers, body: body)
+        observe(s)
         let reply: Reply? = lock.withLock {
             seen.append(s)
-            guard let i = rules.firstIndex(where: { $0.match(s) }) else { return nil }
+            guard let i = rules.lastIndex(where: { $0.match(s) }) else { return nil }
             let r = rules[i].replies[0]
             if rules[i].replies.count > 1 { rules[i].replies.removeFirst() }
             return r
