@@ -48,8 +48,10 @@ import Testing
     @Test func pricesFollowTheirRules() throws {
         let c = ModelCatalog.standard
         let seedance = try #require(c.model(id: "seedance-2-0"))
-        // 1280×720×24×5/1024 = 108,000 tokens at 7.13 USD per million.
-        #expect(seedance.estimate(["duration": 5, "resolution": "720p", "ratio": "16:9"]) == PriceRule.round(108_000 / 1e6 * 7.13))
+        // 1280×720×(24×5+1)/1024 = 108,900 tokens at 7.13 USD per million: exactly the usage the
+        // reference's sample reports for such a clip.
+        #expect(PriceRule.tokens(width: 1280, height: 720, fps: 24, seconds: 5) == 108_900)
+        #expect(seedance.estimate(["duration": 5, "resolution": "720p", "ratio": "16:9"]) == PriceRule.round(108_900 / 1e6 * 7.13))
         #expect(seedance.price.settle(usage: Usage(tokens: 108_900), resolution: "720p") == PriceRule.round(0.1089 * 7.13))
         let wan = try #require(c.model(id: "wan-2-7-t2v"))
         #expect(wan.estimate(["duration": 10, "resolution": "1080p"]) == 1.55)
