@@ -135,7 +135,12 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-MEDIA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "media")
+import sim_tasks
+from sim_ark import Ark
+from sim_dashscope import DashScope
+from sim_media import (MEDIA_DIR, SIGNING_SECRET, BigSource, FileSource, MediaServer, make_oss_signature,
+                       media_file, oss_error, quote_all)
+from sim_videos import Videos
 
 # model → (orientation, seconds); orientation and duration come only from the name (A.2).
 MODELS = {
@@ -165,7 +170,6 @@ STREAM_ERROR = {
     }
 }
 ACCESS_KEY_ID = "LTAI5tSoraSimAccessKey1"
-SIGNING_SECRET = b"sora-sim-not-a-secret"
 
 
 # ---------------------------------------------------------------- prompt markers
@@ -375,6 +379,12 @@ class Sim:
         self._zero()
         self.links = {}  # token → link record (kept across /_sim/reset)
         self._load()
+        # the asynchronous task dialects (Ark, DashScope, /v1/videos): in memory only
+        self.tasks = sim_tasks.TaskGateway(
+            api_key=args.api_key, step_delay=args.step_delay, steps=args.steps, link_ttl=args.link_ttl,
+            quiet=args.quiet, stopping=self.stopping, videos_content=args.videos_content)
+        for dialect in (Ark(), DashScope(), Videos()):
+            self.tasks.register(dialect)
 
     def _zero(self):
         self.submissions = 0
@@ -434,9 +444,11 @@ class Sim:
 
     def stats(self):
         with self.lock:
-            return {"submissions": self.submissions, "requests": [dict(r) for r in self.requests],
+            chat = {"submissions": self.submissions, "requests": [dict(r) for r in self.requests],
                     "rejected": len(self.rejections), "rejections": list(self.rejections),
                     "downloads": self.downloads, "links": len(self.links)}
+        chat.update(self.tasks.stats())
+        return chat
 
 
 class StopStream(Exception):
@@ -794,73 +806,9 @@ DIALECT_CLASSES = {"d1": D1, "d2": D2, "d3": D3, "d4": D4}
 
 
 # ---------------------------------------------------------------- video hosting
+# Byte sources, signatures and XML errors live in sim_media.py (shared with the task dialects).
 
-class FileSource:
-    def __init__(self, path):
-        self.path = path
-        self.size = os.path.getsize(path)
-
-    def chunks(self, start, length, block):
-        with open(self.path, "rb") as f:
-            f.seek(start)
-            while length > 0:
-                data = f.read(min(block, length))
-                if not data:
-                    return
-                length -= len(data)
-                yield data
-
-
-class BigSource:
-    """A real sample MP4 followed by one `free` box of zeros, generated on the fly."""
-
-    def __init__(self, path, megabytes):
-        with open(path, "rb") as f:
-            self.head = f.read()
-        self.size = max(megabytes * 1024 * 1024, len(self.head) + 16)
-        box = self.size - len(self.head)
-        if box <= 0xFFFFFFFF:
-            self.head += struct.pack(">I4s", box, b"free")
-        else:  # 64-bit box size
-            self.head += struct.pack(">I4sQ", 1, b"free", box)
-
-    def chunks(self, start, length, block):
-        end = start + length
-        while start < end:
-            n = min(block, end - start)
-            if start < len(self.head):
-                data = self.head[start:start + n]
-            else:
-                data = bytes(n)
-            start += len(data)
-            yield data
-
-
-def media_file(orientation, seconds):
-    return f"{orientation}-{seconds}s.mp4"
-
-
-def make_signature(token, expires):
-    """A base64 'signature' that always holds '+' and '=' (→ %2B, %3D once encoded)."""
-    for nonce in range(1000):
-        mac = hmac.new(SIGNING_SECRET, f"GET\n\n\n{expires}\n/sora/{token}.mp4\n{nonce}".encode(),
-                       hashlib.sha1).digest()
-        sig = base64.b64encode(mac).decode()
-        if "+" in sig:
-            return sig
-    return sig
-
-
-def quote_all(s):
-    return "".join(c if c.isalnum() or c in "-_.~" else "%%%02X" % ord(c) for c in s)
-
-
-def oss_error(code, message, extra=""):
-    rid = uuid.uuid4().hex[:24].upper()
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n'
-            f"  <Code>{code}</Code>\n  <Message>{message}</Message>\n"
-            f"  <RequestId>{rid}</RequestId>\n  <HostId>sora-sim.oss-cn-hongkong.aliyuncs.com</HostId>\n"
-            f"{extra}</Error>\n").encode("utf-8")
+make_signature = make_oss_signature
 
 
 # ---------------------------------------------------------------- HTTP handler
@@ -946,6 +894,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.route("POST")
 
+    def do_DELETE(self):
+        self.route("DELETE")
+
     def route(self, method):
         path = urlsplit(self.path).path
         try:
@@ -958,10 +909,11 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/_sim/stats":
                 return self.send_json(200, self.sim.stats())
             if method == "POST" and path == "/_sim/reset":
-                self.read_body()
+                options = self.control_body()
                 with self.sim.lock:
                     self.sim._zero()
                     self.sim.save()
+                self.sim.tasks.reset(forget_tasks=options.get("tasks") is True)
                 return self.send_json(200, {"ok": True})
             if method == "POST" and path == "/_sim/expire-links":
                 self.read_body()
@@ -969,7 +921,18 @@ class Handler(BaseHTTPRequestHandler):
                     for link in self.sim.links.values():
                         link["expires_at"] = min(link["expires_at"], time.time() - 1)
                     self.sim.save()
-                return self.send_json(200, {"ok": True, "links": len(self.sim.links)})
+                task_links = self.sim.tasks.expire_links()
+                return self.send_json(200, {"ok": True, "links": len(self.sim.links), "task_links": task_links})
+            if path == "/_sim/clock" and method in ("GET", "POST"):
+                clock = self.sim.tasks.clock
+                if method == "POST":
+                    advance = self.control_body().get("advance", 0)
+                    if isinstance(advance, bool) or not isinstance(advance, (int, float)) or advance < 0:
+                        return self.send_json(400, {"error": "advance must be a non-negative number of seconds"})
+                    clock.advance(advance)
+                return self.send_json(200, {"now": clock.now(), "offset": clock.offset})
+            if self.sim.tasks.route(self, method, path):
+                return
             if method == "GET" and path in ("/v1/models", "/models"):
                 return self.models()
             m = re.fullmatch(r"/(web|source)/(task_[A-Za-z0-9]+)", path)
@@ -981,6 +944,15 @@ class Handler(BaseHTTPRequestHandler):
                                            "type": "invalid_request_error", "param": None, "code": None}})
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def control_body(self):
+        """A /_sim/ control request's optional JSON object body ({} when empty or not JSON)."""
+        body = self.read_body() or b""
+        try:
+            data = json.loads(body) if body.strip() else {}
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
 
     def models(self):
         if not self.auth_ok():
@@ -1287,6 +1259,10 @@ def main(argv=None):
     ap.add_argument("--state-file")
     ap.add_argument("--retired", action="store_true")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--media-host", help="where the task dialects' result files are served (default: --host)")
+    ap.add_argument("--media-port", type=int, default=0, help="port of the media origin (0: a free one)")
+    ap.add_argument("--videos-content", choices=("proxy", "redirect"), default="proxy",
+                    help="/v1/videos/{id}/content streams the bytes (proxy) or answers 302 to the media origin")
     args = ap.parse_args(argv)
     if args.steps < 0 or args.step_delay < 0:
         ap.error("--steps and --step-delay must not be negative")
@@ -1300,6 +1276,11 @@ def main(argv=None):
     host = f"[{args.host}]" if ":" in args.host else args.host
     if not sim.public_base:
         sim.public_base = f"http://{host}:{port}"
+    media_host = args.media_host or args.host
+    media = MediaServer((media_host, args.media_port), sim.tasks)
+    shown = f"[{media_host}]" if ":" in media_host else media_host
+    sim.tasks.media_base = f"http://{shown}:{media.server_address[1]}"
+    threading.Thread(target=media.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -1312,6 +1293,8 @@ def main(argv=None):
     sim.stopping.set()  # wakes streams that are pausing or stalling
     server.shutdown()
     server.server_close()
+    media.shutdown()
+    media.server_close()
     with sim.lock:
         sim.save()
     return 0
