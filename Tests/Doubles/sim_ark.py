@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sim_images import parse_data_uri, sniff
 from sim_media import TOS_ACCESS_KEY_ID, SIGNING_SECRET, media_file, quote_all
-from sim_tasks import (TaskDialect, TaskError, Validated, beijing, path_segments, rand_chars,
+from sim_tasks import (drain_body, TaskDialect, TaskError, Validated, beijing, path_segments, rand_chars,
                        send_json)
 
 MODELS = {
@@ -207,7 +207,7 @@ class Ark(TaskDialect):
         prompt = texts[0] if texts else ""
         fields = dict(req)
         for name, value in COMMAND_RE.findall(prompt):  # explicit fields win over text commands
-            if name in COMMANDS and COMMANDS[name] not in req:
+            if name in COMMANDS and req.get(COMMANDS[name]) is None:  # the SDK sends unset fields as null
                 fields[COMMANDS[name]] = self.command_value(COMMANDS[name], value)
         return Validated(model, prompt, self.check_settings(spec, model, fields, frames, images), images)
 
@@ -395,6 +395,7 @@ class Ark(TaskDialect):
 
     # --- list and delete (§1.2)
     def handle_list(self, h):
+        drain_body(h)
         e = self.gw.entry(self.name, "list", h)
         try:
             self.check_auth(h)
@@ -424,6 +425,7 @@ class Ark(TaskDialect):
         send_json(h, 200, {"total": len(found), "items": [self.render(t) for t in page]})
 
     def handle_delete(self, h, task_id):
+        drain_body(h)
         e = self.gw.entry(self.name, "delete", h, task_id=task_id)
         try:
             self.check_auth(h)

@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sim_images import parse_data_uri, sniff
 from sim_media import OSS_ACCESS_KEY_ID, make_oss_signature, media_file, quote_all
-from sim_tasks import TaskDialect, TaskError, Validated, beijing, path_segments, send_json
+from sim_tasks import drain_body, TaskDialect, TaskError, Validated, beijing, path_segments, send_json
 
 MODELS = {
     "wan2.7-t2v": {"style": "t2v", "gen": 7},
@@ -306,6 +306,7 @@ class DashScope(TaskDialect):
 
     # --- list and cancel
     def handle_list(self, h):
+        drain_body(h)
         e = self.gw.entry(self.name, "list", h)
         try:
             self.check_auth(h)
@@ -342,10 +343,8 @@ class DashScope(TaskDialect):
 
     def handle_cancel(self, h, task_id):
         e = self.gw.entry(self.name, "cancel", h, task_id=task_id)
+        drain_body(h)
         try:
-            length = int(h.headers.get("Content-Length") or 0)
-            if length:
-                h.rfile.read(min(length, 1 << 20))
             self.check_auth(h)
         except TaskError as err:
             return self.send_error(h, err, e)

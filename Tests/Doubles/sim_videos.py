@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import sim_media
 from sim_images import parse_data_uri, sniff
 from sim_media import media_file
-from sim_tasks import (TaskDialect, TaskError, Validated, parse_markers, path_segments, rand_chars,
+from sim_tasks import (drain_body, TaskDialect, TaskError, Validated, parse_markers, path_segments, rand_chars,
                        read_body, send_json)
 from sim_dashscope import oss_query
 
@@ -302,6 +302,7 @@ class Videos(TaskDialect):
 
     # --- content
     def handle_content(self, h, video_id, head):
+        drain_body(h)
         gw = self.gw
         e = gw.entry(self.name, "content", h, task_id=video_id, range=h.headers.get("Range"))
         try:
@@ -345,6 +346,7 @@ class Videos(TaskDialect):
 
     # --- list, delete, remix
     def handle_list(self, h):
+        drain_body(h)
         e = self.gw.entry(self.name, "list", h)
         try:
             self.check_auth(h, allow_raw=True)
@@ -373,6 +375,7 @@ class Videos(TaskDialect):
                            "has_more": len(found) > len(page)})
 
     def handle_delete(self, h, video_id):
+        drain_body(h)
         e = self.gw.entry(self.name, "delete", h, task_id=video_id)
         try:
             self.check_auth(h, allow_raw=True)

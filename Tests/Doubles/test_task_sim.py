@@ -1,0 +1,275 @@
+"""Tests for sora-sim's asynchronous task dialects: Ark (Seedance), DashScope (Wan), /v1/videos.
+
+Run: python3 -m pytest -q Tests/Doubles/test_task_sim.py
+Each dialect is proven with its vendor's official SDK (volcenginesdkarkruntime, dashscope,
+openai) pointed at the sim; raw HTTP covers the failure matrix and the media origin. Tests wait
+for observable events (a status, a counter) instead of sleeping and asserting.
+"""
+
+import base64
+import http.client
+import json
+import os
+import re
+import socket
+import struct
+import time
+import zlib
+from urllib.parse import quote, urlsplit
+
+import dashscope
+import openai
+import pytest
+import requests
+from dashscope import VideoSynthesis
+from openai import OpenAI
+from volcenginesdkarkruntime import Ark
+from volcenginesdkarkruntime._exceptions import (ArkAuthenticationError, ArkBadRequestError,
+                                                  ArkNotFoundError)
+
+from test_sora_sim import KEY, MEDIA, start_sim, stop_sim
+
+SEEDANCE = "doubao-seedance-2-0-260128"
+SEEDANCE_FAST = "doubao-seedance-2-0-fast-260128"
+SEEDANCE_1 = "doubao-seedance-1-0-pro-250528"
+CGT_ID = re.compile(r"cgt-\d{14}-[a-z0-9]{5}")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+DASH_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}")
+
+
+def png(width, height, rgb=(200, 60, 20)):
+    """A valid PNG of one colour, built with zlib (no imaging library needed)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = zlib.compress((b"\x00" + bytes(rgb) * width) * height)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+
+
+def data_uri(raw, mime="image/png"):
+    return f"data:{mime};base64," + base64.b64encode(raw).decode()
+
+
+def sample(name):
+    with open(os.path.join(MEDIA, name), "rb") as f:
+        return f.read()
+
+
+def wait_for(check, timeout=5.0, interval=0.02):
+    """Call `check` until it returns something truthy; fail with its last value after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last value {value!r})")
+        time.sleep(interval)
+
+
+# ------------------------------------------------------------------ fixtures
+
+@pytest.fixture(scope="module")
+def sim():
+    proc, base = start_sim("--step-delay", "0.05", "--steps", "4")
+    yield base
+    assert stop_sim(proc) == 0
+
+
+@pytest.fixture()
+def base(sim):
+    requests.post(sim + "/_sim/reset", json={"tasks": True}, timeout=5).raise_for_status()
+    return sim
+
+
+def stats(base):
+    return requests.get(base + "/_sim/stats", timeout=5).json()
+
+
+def counters(base, dialect):
+    return stats(base)["dialects"][dialect]
+
+
+def auth(key=KEY):
+    return {"Authorization": f"Bearer {key}"}
+
+
+def ark_client(base, prefix="/api/v3", key=KEY):
+    return Ark(base_url=base + prefix, api_key=key, max_retries=0, timeout=20)
+
+
+def ark_post(base, body, prefix="/api/v3", key=KEY, **kw):
+    return requests.post(f"{base}{prefix}/contents/generations/tasks", json=body, headers=auth(key), timeout=20, **kw)
+
+
+def ark_get(base, task_id, prefix="/api/v3"):
+    return requests.get(f"{base}{prefix}/contents/generations/tasks/{task_id}", headers=auth(), timeout=10)
+
+
+def ark_body(text="a fox in snow", model=SEEDANCE, **fields):
+    return {"model": model, "content": [{"type": "text", "text": text}], **fields}
+
+
+def ark_until(base, task_id, statuses, prefix="/api/v3"):
+    return wait_for(lambda: (lambda d: d if d["status"] in statuses else None)(ark_get(base, task_id, prefix).json()))
+
+
+def last_create(base, dialect):
+    return [e for e in stats(base)["task_requests"] if e["dialect"] == dialect and e["op"] == "create"][-1]
+
+
+# ------------------------------------------------------------------ Ark (Seedance) with the official SDK
+
+@pytest.mark.parametrize("prefix", ["/api/v3", "/seedance/api/v3"])
+def test_ark_sdk_create_get_list_delete(base, prefix):
+    ark = ark_client(base, prefix)
+    t0 = time.monotonic()
+    created = ark.content_generation.tasks.create(
+        model=SEEDANCE, content=[{"type": "text", "text": "a red fox trots through snow"}],
+        ratio="16:9", resolution="720p", duration=5, return_last_frame=True)
+    assert CGT_ID.fullmatch(created.id)
+    seen = []
+    task = wait_for(lambda: (lambda t: seen.append(t.status) or (t if t.status == "succeeded" else None))(
+        ark.content_generation.tasks.get(task_id=created.id)))
+    assert time.monotonic() - t0 < 1.0  # a whole job well under a second at this pace
+    assert seen[0] in ("queued", "running") and "running" in seen
+    assert task.model == SEEDANCE and task.resolution == "720p" and task.ratio == "16:9" and task.duration == 5
+    assert task.framespersecond == 24 and isinstance(task.created_at, int) and task.updated_at >= task.created_at
+    # tokens: 1280x720, 24 fps x 5 s + 1 frame, / 1024 — the reference's official sample value
+    assert task.usage.completion_tokens == task.usage.total_tokens == 108900
+    assert task.generate_audio is True and task.service_tier == "default" and task.execution_expires_after == 172800
+    video, frame = task.content.video_url, task.content.last_frame_url
+    assert urlsplit(video).port != urlsplit(base).port  # result files live on another origin
+    assert "X-Tos-Algorithm=TOS4-HMAC-SHA256" in video and "X-Tos-Credential=" in video and "%2F" in video
+    r = requests.get(video, timeout=10)
+    assert r.status_code == 200 and r.content == sample("landscape-10s.mp4")
+    r = requests.get(frame, timeout=10)
+    assert r.headers["Content-Type"] == "image/png" and struct.unpack(">II", r.content[16:24]) == (1280, 720)
+
+    listed = ark.content_generation.tasks.list(page_size=10, status="succeeded", task_ids=[created.id])
+    assert listed.total == 1 and listed.items[0].id == created.id
+    assert ark.content_generation.tasks.list(status="queued").total == 0
+    ark.content_generation.tasks.delete(created.id)  # terminal → the record is deleted
+    with pytest.raises(ArkNotFoundError):
+        ark.content_generation.tasks.get(task_id=created.id)
+    c = counters(base, "ark")
+    assert c["creates"] == c["tasks_created"] == 1 and c["deletes"] == 1 and c["lists"] == 2
+    assert c["polls"] == len(seen) + 1 and c["downloads"] == 2
+
+
+def test_ark_sdk_image_to_video_and_errors(base):
+    ark = ark_client(base)
+    first = data_uri(png(640, 480))
+    created = ark.content_generation.tasks.create(
+        model=SEEDANCE_1, content=[{"type": "text", "text": "she smiles --rs 480p --dur 3"},
+                                   {"type": "image_url", "image_url": {"url": first}, "role": "first_frame"}])
+    task = wait_for(lambda: (lambda t: t if t.status == "succeeded" else None)(
+        ark.content_generation.tasks.get(task_id=created.id)))
+    assert task.resolution == "480p" and task.duration == 3 and task.ratio == "4:3"  # legacy commands, adaptive
+    assert task.usage.total_tokens == 736 * 544 * (24 * 3 + 1) // 1024
+    assert last_create(base, "ark")["images"] == [
+        {"kind": "data_uri", "format": "png", "width": 640, "height": 480, "bytes": len(png(640, 480))}]
+    with pytest.raises(ArkAuthenticationError) as e:
+        ark_client(base, key="sk-wrong").content_generation.tasks.create(model=SEEDANCE, content=[
+            {"type": "text", "text": "x"}])
+    assert e.value.code == "AuthenticationError"
+    with pytest.raises(ArkNotFoundError) as e:
+        ark.content_generation.tasks.create(model="doubao-seedance-9", content=[{"type": "text", "text": "x"}])
+    assert e.value.code == "InvalidEndpointOrModel.NotFound"
+    with pytest.raises(ArkBadRequestError) as e:
+        ark.content_generation.tasks.create(model=SEEDANCE_FAST, content=[{"type": "text", "text": "x"}],
+                                            resolution="1080p")
+    assert e.value.code == "InvalidParameter" and "resolution" in str(e.value)
+
+
+def test_ark_delete_rules(base):
+    ark = ark_client(base)
+    queued = ark.content_generation.tasks.create(model=SEEDANCE, content=[{"type": "text", "text": "[sim:stuck]"}])
+    ark.content_generation.tasks.delete(queued.id)
+    assert ark.content_generation.tasks.get(task_id=queued.id).status == "cancelled"
+    with pytest.raises(ArkBadRequestError):  # cancelled: no second delete
+        ark.content_generation.tasks.delete(queued.id)
+    running = ark_post(base, ark_body("slow [sim:steps=200]")).json()["id"]
+    ark_until(base, running, ("running",))
+    r = requests.delete(f"{base}/api/v3/contents/generations/tasks/{running}", headers=auth(), timeout=5)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "InvalidParameter"
+    assert "running" in r.json()["error"]["message"]
+    assert ark_get(base, running).json()["status"] == "running"
+    c = counters(base, "ark")
+    assert c["cancels"] == 1 and c["deletes"] == 0
+
+
+# ------------------------------------------------------------------ Ark validation (raw HTTP)
+
+@pytest.mark.parametrize("body,status,code,text", [
+    ({"content": [{"type": "text", "text": "x"}]}, 400, "MissingParameter", "model"),
+    (ark_body(model="doubao-seedance-2-0"), 404, "InvalidEndpointOrModel.NotFound", "doubao-seedance-2-0"),
+    ({"model": SEEDANCE, "content": []}, 400, "MissingParameter", "content"),
+    ({"model": SEEDANCE, "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+        {"type": "video_url", "video_url": {"url": "https://example.com/a.mp4"}, "role": "reference_video"}]},
+     400, "InvalidParameter", "first/last frame content cannot be mixed with reference media content"),
+    ({"model": SEEDANCE_1, "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}, "role": "reference_image"}]},
+     400, "InvalidParameter", "not supported"),
+    ({"model": SEEDANCE, "content": [{"type": "image_url", "image_url": {"url": "https://x/a.png"}, "role": "last_frame"}]},
+     400, "InvalidParameter", "first frame"),
+    ({"model": SEEDANCE, "content": [{"type": "image_url", "image_url": {"url": data_uri(png(640, 480), "image/PNG")}}]},
+     400, "InvalidImageURL.InvalidFormat", "lowercase"),
+    ({"model": SEEDANCE, "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,!!!"}}]},
+     400, "InvalidParameter.UnsupportedImageFormat", "decoded"),
+    ({"model": SEEDANCE, "content": [{"type": "image_url", "image_url": {
+        "url": data_uri(b"GIF87a" + b"\x00" * 4 + b"not really an image" + b"\x00" * 40, "image/png")}}]},
+     400, "InvalidParameter", "pixels"),
+    ({"model": SEEDANCE, "content": [{"type": "image_url", "image_url": {"url": data_uri(png(200, 200))}}]},
+     400, "InvalidParameter", "between 300 and 6000"),
+    ({"model": SEEDANCE, "content": [{"type": "image_url", "image_url": {"url": data_uri(png(1500, 400))}}]},
+     400, "InvalidParameter", "aspect ratio"),
+    ({"model": SEEDANCE, "content": [{"type": "image_url", "image_url": {"url": ""}}]},
+     400, "InvalidImageURL.EmptyURL", "empty"),
+    (ark_body(model=SEEDANCE_FAST, resolution="1080p"), 400, "InvalidParameter", "resolution"),
+    (ark_body(duration=3), 400, "InvalidParameter", "duration"),
+    (ark_body(duration=16), 400, "InvalidParameter", "duration"),
+    (ark_body(model=SEEDANCE_1, duration=13), 400, "InvalidParameter", "duration"),
+    (ark_body(ratio="2:1"), 400, "InvalidParameter", "ratio"),
+    (ark_body(frames=121), 400, "InvalidParameter", "frames"),
+    (ark_body(model=SEEDANCE_1, frames=30), 400, "InvalidParameter", "frames"),
+    (ark_body(service_tier="flex"), 400, "InvalidParameter", "service_tier"),
+    (ark_body(execution_expires_after=60), 400, "InvalidParameter", "execution_expires_after"),
+    (ark_body(duration="5"), 400, "InvalidParameter", "integer"),
+    (ark_body("[sim:moderaton]"), 400, "InvalidParameter", "unknown marker"),
+    (ark_body("[sim:redirect]"), 400, "InvalidParameter", "videos dialect"),
+])
+def test_ark_validation(base, body, status, code, text):
+    r = ark_post(base, body)
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert set(err) == {"code", "message", "param", "type"}
+    assert err["code"] == code and text in err["message"] and re.search(r"Request ID: \w+$", err["message"])
+    c = counters(base, "ark")
+    assert c["creates"] == 0 and c["tasks_created"] == 0 and c["rejected"] == 1
+
+
+def test_ark_accepts_documented_variants(base):
+    ok = [
+        ark_body(duration=-1),
+        ark_body(model=SEEDANCE_1, frames=29, resolution="1080p"),
+        {"model": SEEDANCE, "content": [
+            {"type": "image_url", "image_url": {"url": data_uri(png(720, 1280))}, "role": "first_frame"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/last.jpg"}, "role": "last_frame"}]},
+        {"model": SEEDANCE, "content": [
+            {"type": "text", "text": "mix the references"},
+            {"type": "image_url", "image_url": {"url": "asset://asset-123"}, "role": "reference_image"},
+            {"type": "video_url", "video_url": {"url": "https://example.com/ref.mp4"}, "role": "reference_video"},
+            {"type": "audio_url", "audio_url": {"url": "https://example.com/ref.mp3"}, "role": "reference_audio"}]},
+    ]
+    for body in ok:
+        assert ark_post(base, body).status_code == 200, body
+    r = ark_post(base, ark_body(), key="sk-wrong")
+    assert r.status_code == 401 and r.json()["error"]["type"] == "Unauthorized"
+    r = requests.post(base + "/api/v3/contents/generations/tasks", json=ark_body(), timeout=5)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "AuthenticationError"
+    portrait = ark_until(base, ark_post(base, ok[2]).json()["id"], ("succeeded",))
+    assert portrait["ratio"] == "9:16"  # adaptive follows the first frame
+    assert requests.get(portrait["content"]["video_url"], timeout=10).content == sample("portrait-10s.mp4")
+    assert counters(base, "ark")["creates"] == 5
