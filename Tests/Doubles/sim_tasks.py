@@ -430,8 +430,9 @@ class TaskGateway:
     def take_cut(self, link):
         """Whether this download is one of the [sim:cut=N] ones."""
         with self.lock:
-            if link.get("cuts_left", 0) > 0:
-                link["cuts_left"] -= 1
+            stored = self.links.get(link["token"])  # callers may hold a copy
+            if stored and stored.get("cuts_left", 0) > 0:
+                stored["cuts_left"] -= 1
                 return True
             return False
 

@@ -273,3 +273,207 @@ def test_ark_accepts_documented_variants(base):
     assert portrait["ratio"] == "9:16"  # adaptive follows the first frame
     assert requests.get(portrait["content"]["video_url"], timeout=10).content == sample("portrait-10s.mp4")
     assert counters(base, "ark")["creates"] == 5
+
+
+# ------------------------------------------------------------------ Ark failure matrix
+
+def advance_clock(base, seconds):
+    requests.post(base + "/_sim/clock", json={"advance": seconds}, timeout=5).raise_for_status()
+
+
+@pytest.mark.parametrize("marker,status,code,headers", [
+    ("input_moderation", 400, "InputTextSensitiveContentDetected", {}),
+    ("429", 429, "RateLimitExceeded.EndpointRPMExceeded", {"Retry-After": "20"}),
+    ("429=7", 429, "RateLimitExceeded.EndpointRPMExceeded", {"Retry-After": "7"}),
+    ("429=none", 429, "RateLimitExceeded.EndpointRPMExceeded", {"Retry-After": None}),
+    ("500", 500, "InternalServiceError", {}),
+    ("502", 502, "InternalServiceError", {}),
+    ("503", 503, "InternalServiceError", {}),
+])
+def test_ark_scripted_create_errors(base, marker, status, code, headers):
+    r = ark_post(base, ark_body(f"a fox [sim:{marker}]"), prefix="/seedance/api/v3")
+    assert r.status_code == status
+    assert r.json()["error"]["code"] == code
+    for name, value in headers.items():
+        assert r.headers.get(name) == value
+    c = counters(base, "ark")
+    assert c["creates"] == 1 and c["tasks_created"] == 0 and c["rejected"] == 0
+
+
+def test_no_channel_is_a_new_api_503_on_every_dialect(base):
+    answers = [
+        ark_post(base, ark_body("[sim:no_channel]")),
+        requests.post(base + "/wan/api/v1/services/aigc/video-generation/video-synthesis",
+                      json={"model": "wan2.7-t2v", "input": {"prompt": "x [sim:no_channel]"}},
+                      headers={**auth(), "X-DashScope-Async": "enable"}, timeout=5),
+        requests.post(base + "/v1/videos", json={"prompt": "x [sim:no_channel]"}, headers=auth(), timeout=5),
+    ]
+    for r in answers:
+        assert r.status_code == 503
+        err = r.json()["error"]
+        assert "该模型无可用渠道" in err["message"] and err["type"] == "new_api_error"
+    s = stats(base)["dialects"]
+    assert [s[d]["creates"] for d in ("ark", "dashscope", "videos")] == [1, 1, 1]
+    assert [s[d]["tasks_created"] for d in ("ark", "dashscope", "videos")] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("marker,code,text", [
+    ("output_moderation=2", "OutputVideoSensitiveContentDetected.PolicyViolation", "sensitive"),
+    ("ip_infringement=2", "OutputVideoSensitiveContentDetected.PolicyViolation", "copyright"),
+    ("fail=2", "InternalServiceError", "internal"),
+])
+def test_ark_task_fails_after_n_polls(base, marker, code, text):
+    task_id = ark_post(base, ark_body(f"a famous mouse [sim:{marker}][sim:delay=0]")).json()["id"]
+    first = ark_get(base, task_id).json()
+    assert first["status"] == "running"  # done by the clock, but the failure waits for poll 2
+    second = ark_get(base, task_id).json()
+    assert second["status"] == "failed"
+    assert second["error"]["code"] == code and text in second["error"]["message"]
+    assert "content" not in second and "usage" not in second
+    assert ark_get(base, task_id).json()["status"] == "failed"  # terminal stays terminal
+
+
+def test_ark_poll_error_then_recovery(base):
+    task_id = ark_post(base, ark_body("[sim:poll500]")).json()["id"]
+    r = ark_get(base, task_id)
+    assert r.status_code == 500 and r.json()["error"]["code"] == "InternalServiceError"
+    assert ark_get(base, task_id).status_code == 200
+    assert ark_until(base, task_id, ("succeeded",))["content"]["video_url"]
+
+
+def test_ark_stuck_expired_nourl_and_old_tasks(base):
+    stuck = ark_post(base, ark_body("[sim:stuck]", execution_expires_after=3600)).json()["id"]
+    advance_clock(base, 3000)  # far past the pace, still inside execution_expires_after
+    assert ark_get(base, stuck).json()["status"] == "queued"
+    advance_clock(base, 700)
+    assert ark_get(base, stuck).json()["status"] == "expired"
+
+    expiring = ark_post(base, ark_body("[sim:task_expired]")).json()["id"]
+    doc = ark_until(base, expiring, ("expired", "succeeded"))
+    assert doc["status"] == "expired" and "content" not in doc
+
+    nourl = ark_until(base, ark_post(base, ark_body("[sim:nourl]")).json()["id"], ("succeeded",))
+    assert "content" not in nourl and nourl["usage"]["total_tokens"] > 0
+
+    r = ark_get(base, "cgt-20250101000000-zzzzz")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "ResourceNotFound"
+    done = ark_until(base, ark_post(base, ark_body()).json()["id"], ("succeeded",))["id"]
+    advance_clock(base, 7 * 86400 + 10)  # queries cover only the last 7 days
+    assert ark_get(base, done).status_code == 404
+    assert requests.get(base + "/api/v3/contents/generations/tasks", headers=auth(), timeout=5).json()["total"] == 0
+
+
+def test_ark_lost_create_answers_leave_a_task_to_reconcile(base):
+    u = urlsplit(base)
+    # close: the task exists, the client gets no status line at all
+    with pytest.raises(requests.exceptions.ConnectionError):
+        ark_post(base, ark_body("[sim:lost]"))
+    r = ark_post(base, ark_body("[sim:lost=502]"))
+    assert r.status_code == 502 and r.headers["Content-Type"] == "text/html"
+    r = ark_post(base, ark_body("[sim:lost=500]"))
+    assert r.status_code == 500 and r.json()["error"]["code"] == "InternalServiceError"
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(base + "/api/v3/contents/generations/tasks", json=ark_body("[sim:lost=timeout]"),
+                      headers=auth(), timeout=(5, 0.5))
+    c = wait_for(lambda: (lambda c: c if c["tasks_created"] == 4 else None)(counters(base, "ark")))
+    assert c["creates"] == 4
+    lost = [e for e in stats(base)["task_requests"] if e["op"] == "create"]
+    assert [e["outcome"] for e in lost] == ["lost_close", "lost_502", "lost_500", "lost_timeout"]
+    # reconciliation through the list endpoint finds every one of them
+    listed = ark_client(base).content_generation.tasks.list(page_size=50, model=SEEDANCE)
+    assert sorted(t.id for t in listed.items) == sorted(e["task_id"] for e in lost)
+    ids = [e["task_id"] for e in lost]
+    page = requests.get(base + "/api/v3/contents/generations/tasks", headers=auth(), timeout=5,
+                        params={"filter.task_ids": ",".join(ids[:2]), "page_size": 1}).json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    r = requests.get(base + "/api/v3/contents/generations/tasks", headers=auth(), params={"page_size": 501}, timeout=5)
+    assert r.status_code == 400
+
+
+# ------------------------------------------------------------------ the media origin
+
+def ark_result(base, text="a fox", **fields):
+    return ark_until(base, ark_post(base, ark_body(text, **fields)).json()["id"], ("succeeded",))
+
+
+def test_media_refuses_authorization_and_counts_it(base):
+    url = ark_result(base)["content"]["video_url"]
+    r = requests.get(url, headers=auth(), timeout=10)
+    assert r.status_code == 400 and b"<Code>InvalidArgument</Code>" in r.content
+    assert r.headers["Content-Type"] == "application/xml"
+    r = requests.get(url, headers={"Authorization": "Basic eDp5"}, timeout=10)
+    assert r.status_code == 400
+    s = stats(base)
+    assert s["dialects"]["ark"]["media_auth_rejections"] == 2 and s["media_auth_rejections"] == 2
+    assert s["dialects"]["ark"]["downloads"] == 0
+    media = [e for e in s["task_requests"] if e["op"] == "media"]
+    assert [e["authorization"] for e in media] == [True, True] and [e["status"] for e in media] == [400, 400]
+    assert KEY not in json.dumps(s)
+    assert requests.get(url, timeout=10).status_code == 200
+
+
+def test_media_range_head_and_signature(base):
+    url = ark_result(base)["content"]["video_url"]
+    full = sample("landscape-10s.mp4")
+    r = requests.get(url, headers={"Range": "bytes=0-99"}, timeout=10)
+    assert r.status_code == 206 and r.content == full[:100]
+    assert r.headers["Content-Range"] == f"bytes 0-99/{len(full)}" and r.headers["Content-Length"] == "100"
+    r = requests.get(url, headers={"Range": "bytes=-10"}, timeout=10)
+    assert r.status_code == 206 and r.content == full[-10:]
+    r = requests.get(url, headers={"Range": f"bytes={len(full)}-"}, timeout=10)
+    assert r.status_code == 416
+    h = requests.head(url, timeout=10)
+    assert h.status_code == 200 and h.headers["Content-Length"] == str(len(full)) and h.headers["Accept-Ranges"] == "bytes"
+    assert counters(base, "ark")["range_requests"] == 3 and stats(base)["range_requests"] == 3
+    for bad in (url.split("?")[0], re.sub(r"X-Tos-Signature=\w", "X-Tos-Signature=0", url),
+                url.replace("%2F", "%252F")):
+        r = requests.get(bad, timeout=10)
+        assert r.status_code == 403 and b"SignatureDoesNotMatch" in r.content
+    r = requests.get(url.replace(".mp4", "x.mp4"), timeout=10)
+    assert r.status_code == 404 and b"NoSuchKey" in r.content
+
+
+def test_media_links_expire(base):
+    url = ark_result(base, "[sim:expired]")["content"]["video_url"]
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 403 and b"<Code>AccessDenied</Code>" in r.content and b"expired" in r.content
+    url = ark_result(base, "[sim:ttl=0.3]")["content"]["video_url"]
+    assert requests.get(url, timeout=10).status_code == 200
+    wait_for(lambda: requests.get(url, timeout=10).status_code == 403, timeout=5)
+    doc = ark_result(base, return_last_frame=True)
+    requests.post(base + "/_sim/expire-links", timeout=5).raise_for_status()
+    for link in doc["content"].values():
+        assert requests.get(link, timeout=10).status_code == 403
+
+
+def test_media_cut_then_range_resume(base):
+    url = ark_result(base, "[sim:cut]")["content"]["video_url"]
+    full = sample("landscape-10s.mp4")
+    u = urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("GET", u.path + "?" + u.query)
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.getheader("Content-Length") == str(len(full))
+    with pytest.raises(http.client.IncompleteRead) as e:
+        resp.read()
+    conn.close()
+    got = e.value.partial
+    assert 0 < len(got) < len(full)
+    r = requests.get(url, headers={"Range": f"bytes={len(got)}-"}, timeout=10)
+    assert r.status_code == 206 and got + r.content == full
+    media = [e for e in stats(base)["task_requests"] if e["op"] == "media"]
+    assert media[0]["outcome"] == "cut" and media[1]["range"] == f"bytes={len(got)}-"
+
+
+def test_media_slow_and_big(base):
+    url = ark_result(base, "[sim:slow=40]")["content"]["video_url"]
+    t0 = time.monotonic()
+    r = requests.get(url, timeout=30)
+    assert r.content == sample("landscape-10s.mp4")
+    assert time.monotonic() - t0 > len(r.content) / (40 * 1024) * 0.7
+    url = ark_result(base, "[sim:big=3]")["content"]["video_url"]
+    size = int(requests.head(url, timeout=10).headers["Content-Length"])
+    assert size == 3 * 1024 * 1024
+    head = requests.get(url, headers={"Range": "bytes=0-15"}, timeout=10).content
+    assert head[4:8] == b"ftyp"
+    assert requests.get(url, headers={"Range": "bytes=-16"}, timeout=10).content == bytes(16)
