@@ -477,3 +477,210 @@ def test_media_slow_and_big(base):
     head = requests.get(url, headers={"Range": "bytes=0-15"}, timeout=10).content
     assert head[4:8] == b"ftyp"
     assert requests.get(url, headers={"Range": "bytes=-16"}, timeout=10).content == bytes(16)
+
+
+# ------------------------------------------------------------------ DashScope (Wan) with the official SDK
+
+@pytest.fixture(params=["/api/v1", "/wan/api/v1"])
+def wan(base, request):
+    """Points the dashscope SDK (module-global setting) at the sim, under either prefix."""
+    saved = dashscope.base_http_api_url
+    dashscope.base_http_api_url = base + request.param
+    yield base, request.param
+    dashscope.base_http_api_url = saved
+
+
+def ds_post(base, body, prefix="/api/v1", key=KEY, async_header=True):
+    headers = {**auth(key), **({"X-DashScope-Async": "enable"} if async_header else {})}
+    return requests.post(f"{base}{prefix}/services/aigc/video-generation/video-synthesis", json=body,
+                         headers=headers, timeout=20)
+
+
+def ds_get(base, task_id, prefix="/api/v1"):
+    return requests.get(f"{base}{prefix}/tasks/{quote(task_id, safe='')}", headers=auth(), timeout=10)
+
+
+def ds_until(base, task_id, statuses):
+    return wait_for(lambda: (lambda d: d if d["output"]["task_status"] in statuses else None)(
+        ds_get(base, task_id).json()))
+
+
+def t2v(prompt="a lighthouse at dusk", model="wan2.7-t2v", **parameters):
+    return {"model": model, "input": {"prompt": prompt}, "parameters": parameters}
+
+
+def test_dashscope_sdk_t2v_async_call_fetch_wait(wan):
+    base, prefix = wan
+    created = VideoSynthesis.async_call(model="wan2.7-t2v", prompt="waves at a lighthouse", api_key=KEY,
+                                        resolution="720P", ratio="9:16", duration=8, seed=42)
+    assert created.status_code == 200 and UUID.fullmatch(created.output.task_id)
+    assert created.output.task_status == "PENDING" and UUID.fullmatch(created.request_id)
+    fetched = VideoSynthesis.fetch(created, api_key=KEY)
+    assert fetched.output.task_status in ("PENDING", "RUNNING") and DASH_TIME.fullmatch(fetched.output.submit_time)
+    done = VideoSynthesis.wait(created, api_key=KEY)
+    out = done.output
+    assert done.status_code == 200 and out.task_status == "SUCCEEDED"
+    for name in ("submit_time", "scheduled_time", "end_time"):
+        assert DASH_TIME.fullmatch(out[name])
+    assert out.orig_prompt == "waves at a lighthouse" and out.actual_prompt.startswith("waves at a lighthouse")
+    assert done.usage.duration == 8 and done.usage.output_video_duration == 8 and done.usage.video_count == 1
+    assert done.usage.SR == 720 and done.usage.ratio == "9:16"
+    url = out.video_url
+    assert urlsplit(url).port != urlsplit(base).port and "OSSAccessKeyId=" in url and "%2B" in url
+    r = requests.get(url, timeout=10)
+    assert r.status_code == 200 and r.content == sample("portrait-10s.mp4")
+    c = counters(base, "dashscope")
+    assert c["creates"] == c["tasks_created"] == 1 and c["polls"] >= 2 and c["downloads"] == 1
+
+
+def test_dashscope_sdk_image_inputs_and_legacy_size(wan):
+    base, _ = wan
+    frame = data_uri(png(1280, 720))
+    r27 = VideoSynthesis.async_call(model="wan2.7-i2v", prompt="the boat sails", api_key=KEY, resolution="1080P",
+                                    media=[{"type": "first_frame", "url": frame},
+                                           {"type": "last_frame", "url": "https://example.com/last.png"}])
+    r26 = VideoSynthesis.async_call(model="wan2.6-i2v", prompt="the boat sails", api_key=KEY, img_url=frame,
+                                    resolution="720P", duration=10, prompt_extend=False)
+    r22 = VideoSynthesis.async_call(model="wan2.2-t2v-plus", prompt="a cat", api_key=KEY, size="832*480")
+    for created in (r27, r26, r22):
+        assert created.status_code == 200, created
+    d27 = ds_until(base, r27.output.task_id, ("SUCCEEDED",))
+    assert d27["usage"]["SR"] == 1080 and "ratio" not in d27["usage"]
+    d26 = VideoSynthesis.wait(r26, api_key=KEY)
+    assert d26.usage.SR == 720 and d26.usage.duration == 10 and "actual_prompt" not in d26.output
+    assert "output_video_duration" not in d26.usage
+    d22 = VideoSynthesis.fetch(r22.output.task_id, api_key=KEY)
+    d22 = ds_until(base, r22.output.task_id, ("SUCCEEDED",))
+    assert d22["usage"] == {"duration": 5, "video_count": 1, "SR": 480}
+    images = [e["images"] for e in stats(base)["task_requests"] if e["op"] == "create"]
+    assert images[0][0]["kind"] == "data_uri" and images[0][1] == {"kind": "url"}
+    assert images[1] == [{"kind": "data_uri", "format": "png", "width": 1280, "height": 720,
+                          "bytes": len(png(1280, 720))}]
+    assert "iVBOR" not in json.dumps(stats(base))
+
+
+def test_dashscope_sdk_cancel_list_and_unknown(wan):
+    base, _ = wan
+    queued = VideoSynthesis.async_call(model="wan2.7-t2v", prompt="wait [sim:stuck]", api_key=KEY)
+    cancelled = VideoSynthesis.cancel(queued, api_key=KEY)
+    assert cancelled.status_code == 200
+    assert VideoSynthesis.fetch(queued, api_key=KEY).output.task_status == "CANCELED"
+    again = VideoSynthesis.cancel(queued, api_key=KEY)
+    assert again.status_code == 400 and again.code == "UnsupportedOperation" and "PENDING" in again.message
+    done = VideoSynthesis.async_call(model="wan2.7-t2v", prompt="quick", api_key=KEY)
+    VideoSynthesis.wait(done, api_key=KEY)
+    assert VideoSynthesis.cancel(done, api_key=KEY).code == "UnsupportedOperation"
+    listed = VideoSynthesis.list(api_key=KEY, page_size=10)
+    assert listed.status_code == 200 and listed.output["total"] == 2
+    assert {d["task_status"] for d in listed.output["data"]} == {"CANCELED", "SUCCEEDED"}
+    assert VideoSynthesis.list(api_key=KEY, status="CANCELED").output["total"] == 1
+    unknown = VideoSynthesis.fetch("00000000-0000-4000-8000-000000000000", api_key=KEY)
+    assert unknown.status_code == 200 and unknown.output.task_status == "UNKNOWN"
+    assert VideoSynthesis.wait("00000000-0000-4000-8000-000000000000", api_key=KEY).output.task_status == "UNKNOWN"
+    c = counters(base, "dashscope")
+    assert c["cancels"] == 1 and c["lists"] == 2
+
+
+def test_dashscope_sdk_errors(wan):
+    base, _ = wan
+    bad_key = VideoSynthesis.async_call(model="wan2.7-t2v", prompt="x", api_key="sk-wrong")
+    assert bad_key.status_code == 401 and bad_key.code == "InvalidApiKey"
+    missing = VideoSynthesis.async_call(model="wan2.6-i2v", prompt="x", api_key=KEY)
+    assert missing.status_code == 400 and missing.code == "InvalidParameter"
+    assert missing.message == "Field required: input.img_url"
+    moderated = VideoSynthesis.async_call(model="wan2.7-t2v", prompt="x [sim:input_moderation]", api_key=KEY)
+    assert moderated.status_code == 400 and moderated.code == "DataInspectionFailed"
+    failed = VideoSynthesis.async_call(model="wan2.7-t2v", prompt="x [sim:output_moderation=1]", api_key=KEY)
+    result = VideoSynthesis.wait(failed, api_key=KEY)
+    assert result.status_code == 200 and result.output.task_status == "FAILED"
+    assert result.output.code == "DataInspectionFailed" and "inappropriate" in result.output.message
+
+
+# ------------------------------------------------------------------ DashScope rules (raw HTTP)
+
+@pytest.mark.parametrize("body,status,code,text", [
+    (t2v(size="1280*720"), 400, "InvalidParameter", "size"),
+    (t2v(resolution="720p"), 400, "InvalidParameter", "720P or 1080P"),
+    (t2v(duration=16), 400, "InvalidParameter", "duration"),
+    (t2v(duration=1), 400, "InvalidParameter", "duration"),
+    (t2v(ratio="21:9"), 400, "InvalidParameter", "ratio"),
+    (t2v(""), 400, "InvalidParameter", "Field required: input.prompt"),
+    ({"model": "wan2.7-t2v"}, 400, "InvalidParameter", "Field required: input"),
+    (t2v(model="wanx-unknown"), 404, "ModelNotFound", "wanx-unknown"),
+    ({"model": "wan2.7-i2v", "input": {"prompt": "x", "img_url": "https://example.com/a.png"}}, 400,
+     "InvalidParameter", "input.media"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "first_frame", "url": "https://x/a.png"}]},
+      "parameters": {"ratio": "16:9"}}, 400, "InvalidParameter", "ratio"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "last_frame", "url": "https://x/a.png"}]}}, 400,
+     "InvalidParameter", "first_frame"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "frame", "url": "https://x/a.png"}]}}, 400,
+     "InvalidParameter", "type"),
+    ({"model": "wan2.6-i2v", "input": {"img_url": base64.b64encode(png(640, 480)).decode()}}, 400,
+     "InvalidParameter", "url error"),
+    ({"model": "wan2.6-i2v", "input": {"img_url": data_uri(png(300, 300))}}, 400, "InvalidParameter", "360"),
+    ({"model": "wan2.6-i2v", "input": {"img_url": data_uri(b"not an image at all")}}, 400,
+     "InvalidImage.FileFormat", "format"),
+    ({"model": "wan2.6-i2v", "input": {"img_url": "https://x/a.png"}, "parameters": {"size": "1280*720"}}, 400,
+     "InvalidParameter", "resolution"),
+    (t2v(model="wan2.2-t2v-plus", size="1280x720"), 400, "InvalidParameter", "width*height"),
+    (t2v(model="wan2.2-t2v-plus", resolution="1080P"), 400, "InvalidParameter", "size"),
+    (t2v(model="wan2.2-t2v-plus", duration=10), 400, "InvalidParameter", "duration"),
+    (t2v("x [sim:colon_id]"), 400, "InvalidParameter", "videos dialect"),
+])
+def test_dashscope_validation(base, body, status, code, text):
+    r = ds_post(base, body, prefix="/wan/api/v1")
+    assert r.status_code == status, r.text
+    err = r.json()
+    assert set(err) == {"request_id", "code", "message"} and err["code"] == code and text in err["message"]
+    assert counters(base, "dashscope")["rejected"] == 1 and counters(base, "dashscope")["creates"] == 0
+
+
+def test_dashscope_async_header_auth_and_throttling(base):
+    r = ds_post(base, t2v(), async_header=False)
+    assert r.status_code == 403 and r.json()["message"] == "current user api does not support synchronous calls"
+    r = ds_post(base, t2v(), key="sk-nope")
+    assert r.status_code == 401 and r.json()["code"] == "InvalidApiKey" and "request_id" in r.json()
+    r = ds_post(base, t2v("x [sim:429]"))
+    assert r.status_code == 429 and r.json()["code"] == "Throttling.RateQuota" and r.headers["Retry-After"] == "20"
+    r = ds_post(base, t2v("x [sim:429=none]"))
+    assert r.status_code == 429 and "Retry-After" not in r.headers
+    r = ds_post(base, t2v("x [sim:500]"))
+    assert r.status_code == 500 and r.json()["code"] == "InternalError"
+    c = counters(base, "dashscope")
+    assert c["rejected"] == 2 and c["creates"] == 3 and c["tasks_created"] == 0
+
+
+def test_dashscope_task_failures_live_in_output(base):
+    ip = ds_post(base, t2v("a famous mouse [sim:ip_infringement=1]")).json()["output"]["task_id"]
+    r = ds_get(base, ip)
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["output"]["task_status"] == "FAILED" and doc["output"]["code"] == "IPInfringementSuspect"
+    assert "code" not in doc and "usage" not in doc and "video_url" not in doc["output"]
+    flaky = ds_post(base, t2v("[sim:poll500]")).json()["output"]["task_id"]
+    r = ds_get(base, flaky)
+    assert r.status_code == 500 and r.json()["code"] == "InternalError"
+    assert ds_until(base, flaky, ("SUCCEEDED",))["output"]["video_url"]
+    nourl = ds_until(base, ds_post(base, t2v("[sim:nourl]")).json()["output"]["task_id"], ("SUCCEEDED",))
+    assert "video_url" not in nourl["output"]
+    expired = ds_until(base, ds_post(base, t2v("[sim:expired]")).json()["output"]["task_id"], ("SUCCEEDED",))
+    assert requests.get(expired["output"]["video_url"], timeout=10).status_code == 403
+    stuck = ds_post(base, t2v("[sim:stuck]")).json()["output"]["task_id"]
+    advance_clock(base, 3600)
+    assert ds_get(base, stuck).json()["output"]["task_status"] == "PENDING"
+    advance_clock(base, 86400)  # task ids are kept 24 h
+    assert ds_get(base, stuck).json()["output"]["task_status"] == "UNKNOWN"
+
+
+def test_dashscope_lost_answer_and_path_rules(base):
+    with pytest.raises(requests.exceptions.ConnectionError):
+        ds_post(base, t2v("[sim:lost]"))
+    created = wait_for(lambda: [e for e in stats(base)["task_requests"] if e.get("outcome") == "lost_close"])
+    task_id = created[0]["task_id"]
+    assert UUID.fullmatch(task_id) and ds_get(base, task_id).json()["output"]["task_status"] in ("PENDING", "RUNNING")
+    listed = requests.get(base + "/api/v1/tasks", headers=auth(), timeout=5).json()
+    assert listed["total"] == 1 and listed["data"][0]["task_id"] == task_id and listed["total_page"] == 1
+    r = requests.get(base + "/api/v1/tasks", params={"task_id": task_id}, headers=auth(), timeout=5)
+    assert r.status_code == 500 and r.json() == {"error": "unsupported uri"}
+    r = requests.post(f"{base}/wan/api/v1/tasks/{task_id}/cancel", headers=auth("sk-x"), timeout=5)
+    assert r.status_code == 401
