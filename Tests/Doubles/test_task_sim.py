@@ -684,3 +684,256 @@ def test_dashscope_lost_answer_and_path_rules(base):
     assert r.status_code == 500 and r.json() == {"error": "unsupported uri"}
     r = requests.post(f"{base}/wan/api/v1/tasks/{task_id}/cancel", headers=auth("sk-x"), timeout=5)
     assert r.status_code == 401
+
+
+# ------------------------------------------------------------------ /v1/videos with the official SDK
+
+@pytest.fixture()
+def oai(base):
+    import warnings
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # the SDK marks the Sora surface deprecated
+    return OpenAI(api_key=KEY, base_url=base + "/v1", max_retries=0, timeout=20)
+
+
+def v_post(base, body=None, key=KEY, **kw):
+    return requests.post(base + "/v1/videos", json=body, headers=auth(key), timeout=20, **kw)
+
+
+def v_get(base, video_id, suffix="", headers=None, **kw):
+    return requests.get(f"{base}/v1/videos/{quote(video_id, safe='')}{suffix}", headers={**auth(), **(headers or {})},
+                        timeout=10, **kw)
+
+
+def v_until(base, video_id, statuses):
+    return wait_for(lambda: (lambda d: d if d["status"] in statuses else None)(v_get(base, video_id).json()))
+
+
+def test_videos_sdk_create_and_poll_download(base, oai):
+    t0 = time.monotonic()
+    video = oai.videos.create_and_poll(prompt="a paper boat in a gutter", model="sora-2", seconds="8",
+                                       size="1280x720")
+    assert time.monotonic() - t0 < 1.0  # the poll helper follows openai-poll-after-ms (50 ms here)
+    assert video.status == "completed" and video.progress == 100 and re.fullmatch(r"video_[0-9a-f]{32}", video.id)
+    assert video.seconds == "8" and video.size == "1280x720" and video.error is None
+    assert video.expires_at == video.completed_at + 86400 and video.completed_at >= video.created_at
+    content = oai.videos.download_content(video.id)
+    assert content.content == sample("landscape-10s.mp4")
+    thumb = oai.videos.download_content(video.id, variant="thumbnail")
+    assert thumb.content[8:12] == b"WEBP" and thumb.response.headers["Content-Type"] == "image/webp"
+    assert oai.videos.retrieve(video.id).status == "completed"
+    listed = oai.videos.list(limit=5)
+    assert [v.id for v in listed.data] == [video.id]
+    deleted = oai.videos.delete(video.id)
+    assert deleted.deleted is True and deleted.object == "video.deleted"
+    with pytest.raises(openai.NotFoundError):
+        oai.videos.retrieve(video.id)
+    c = counters(base, "videos")
+    assert c["creates"] == 1 and c["content_requests"] == 2 and c["downloads"] == 2 and c["deletes"] == 1
+
+
+def test_videos_progress_rises_with_poll_header(base, oai):
+    created = oai.videos.with_raw_response.create(prompt="x [sim:steps=6]", model="sora-2-pro", size="1024x1792")
+    assert created.headers["openai-poll-after-ms"] == "50"
+    video_id = created.parse().id
+    seen = []
+
+    def poll():
+        r = oai.videos.with_raw_response.retrieve(video_id)
+        v = r.parse()
+        seen.append((v.status, v.progress, r.headers.get("openai-poll-after-ms")))
+        return v.status == "completed"
+    wait_for(poll)
+    progress = [p for s, p, _ in seen if s == "in_progress"]
+    assert progress == sorted(progress) and len(set(progress)) >= 2 and all(0 < p < 100 for p in progress)
+    assert seen[-1][2] is None  # no poll hint once terminal
+    assert oai.videos.retrieve(video_id).size == "1024x1792"
+
+
+def test_videos_sdk_multipart_reference_and_validation(base, oai):
+    video = oai.videos.create(prompt="the dog runs", model="sora-2", seconds="4", size="720x1280",
+                              input_reference=("first.png", png(720, 1280), "image/png"))
+    assert video.status == "queued"
+    assert last_create(base, "videos")["images"][0]["width"] == 720
+    with pytest.raises(openai.BadRequestError) as e:
+        oai.videos.create(prompt="x", model="sora-2", size="1280x720",
+                          input_reference=("first.png", png(720, 1280), "image/png"))
+    assert "Inpaint image must match the requested width and height" in e.value.message
+    with pytest.raises(openai.BadRequestError) as e:
+        oai.videos.create(prompt="x", model="sora-2", seconds="10")
+    assert e.value.code == "invalid_value" and "Supported values are: '4', '8', and '12'." in e.value.message
+    with pytest.raises(openai.BadRequestError) as e:
+        oai.videos.create(prompt="x", model="sora-2", size="1792x1024")  # pro only
+    assert e.value.param == "size"
+    with pytest.raises(openai.BadRequestError):
+        oai.videos.create(prompt="x", model="sora-3")
+    with pytest.raises(openai.AuthenticationError):
+        OpenAI(api_key="sk-no", base_url=base + "/v1", max_retries=0).videos.create(prompt="x")
+    # JSON bodies too, including a data-URL reference object and an int `seconds` (refused)
+    r = v_post(base, {"prompt": "x", "seconds": "12", "size": "1280x720",
+                      "input_reference": {"image_url": data_uri(png(1280, 720))}})
+    assert r.status_code == 200 and r.json()["seconds"] == "12"
+    r = v_post(base, {"prompt": "x", "seconds": 8})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_type"
+    r = v_post(base, {"prompt": "x", "watermark": False})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "watermark"
+    r = v_post(base, {"model": "sora-2"})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "prompt"
+    # the raw key without "Bearer" is accepted, as some gateways' manuals showed it
+    r = requests.post(base + "/v1/videos", json={"prompt": "x"}, headers={"Authorization": KEY}, timeout=5)
+    assert r.status_code == 200
+    c = counters(base, "videos")
+    assert c["creates"] == 3 and c["rejected"] == 8
+
+
+def test_videos_seedance_in_the_cometapi_shape(base, oai):
+    video = oai.videos.create(prompt="autumn valley from a drone", model="doubao-seedance-2-0",
+                              seconds="10", size="9:16", extra_body={"resolution": "1080p"})
+    assert video.size == "9:16" and video.seconds == "10"
+    done = v_until(base, video.id, ("completed",))
+    assert done["resolution"] == "1080p"
+    assert oai.videos.download_content(video.id).content == sample("portrait-10s.mp4")
+    r = v_post(base, {"prompt": "x", "model": "doubao-seedance-2-0-fast", "seconds": 15, "size": "16:9",
+                      "input_reference": "https://example.com/first.jpg"})
+    assert r.status_code == 200 and r.json()["resolution"] == "720p" and r.json()["seconds"] == "15"
+    for body, param in (({"seconds": 3}, "seconds"), ({"seconds": "16"}, "seconds"), ({"size": "1280x720"}, "size"),
+                        ({"resolution": "4k"}, "resolution"),
+                        ({"model": "doubao-seedance-2-0-fast", "resolution": "1080p"}, "resolution")):
+        r = v_post(base, {"prompt": "x", "model": "doubao-seedance-2-0", **body})
+        assert r.status_code == 400 and r.json()["error"]["param"] == param, body
+
+
+def test_videos_content_rules(base):
+    video_id = v_post(base, {"prompt": "x [sim:steps=50]"}).json()["id"]
+    r = v_get(base, video_id, "/content")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "video_not_ready"
+    assert v_get(base, "video_nope", "/content").status_code == 404
+    video_id = v_post(base, {"prompt": "x"}).json()["id"]
+    v_until(base, video_id, ("completed",))
+    full = sample("portrait-10s.mp4")
+    r = v_get(base, video_id, "/content", headers={"Range": "bytes=10-19"})
+    assert r.status_code == 206 and r.content == full[10:20] and r.headers["Content-Range"] == f"bytes 10-19/{len(full)}"
+    r = v_get(base, video_id, "/content")
+    assert r.status_code == 200 and r.headers["Content-Length"] == str(len(full)) and r.content == full
+    assert v_get(base, video_id, "/content?variant=poster").status_code == 400
+    assert v_get(base, video_id, "/content?variant=spritesheet").status_code == 404
+    requests.post(base + "/_sim/expire-links", timeout=5).raise_for_status()
+    r = v_get(base, video_id, "/content")
+    assert r.status_code == 404 and r.json()["error"]["message"]
+    nourl = v_post(base, {"prompt": "x [sim:nourl]"}).json()["id"]
+    v_until(base, nourl, ("completed",))
+    assert v_get(base, nourl, "/content").status_code == 404
+    c = counters(base, "videos")
+    assert c["range_requests"] == 1 and c["downloads"] == 2
+
+
+def test_videos_redirect_to_the_media_origin(base, oai):
+    video = oai.videos.create_and_poll(prompt="x [sim:redirect]")
+    r = requests.get(f"{base}/v1/videos/{video.id}/content", headers=auth(), allow_redirects=False, timeout=10)
+    assert r.status_code == 302
+    target = r.headers["Location"]
+    assert urlsplit(target).port != urlsplit(base).port and "Signature=" in target
+    # the SDK (httpx) follows the redirect and drops Authorization for the other origin
+    assert oai.videos.download_content(video.id).content == sample("portrait-10s.mp4")
+    assert oai.videos.download_content(video.id, variant="thumbnail").content[8:12] == b"WEBP"
+    assert counters(base, "videos")["media_auth_rejections"] == 0
+    # a client that forwards the key to the result host is caught
+    assert requests.get(target, headers=auth(), timeout=10).status_code == 400
+    c = counters(base, "videos")
+    assert c["media_auth_rejections"] == 1 and c["downloads"] == 2
+
+
+def test_videos_redirect_option():
+    proc, base = start_sim("--step-delay", "0.02", "--steps", "2", "--videos-content", "redirect")
+    try:
+        video_id = v_post(base, {"prompt": "x"}).json()["id"]
+        v_until(base, video_id, ("completed",))
+        r = v_get(base, video_id, "/content", allow_redirects=False)
+        assert r.status_code == 302 and stats(base)["media_base"] in r.headers["Location"]
+    finally:
+        assert stop_sim(proc) == 0
+
+
+def test_videos_colon_ids(base, oai):
+    created = v_post(base, {"prompt": "x [sim:colon_id]", "model": "sora-2"}).json()
+    assert re.fullmatch(r"sora-2:task_01k[0-9a-z]{23}", created["id"])
+    video_id = created["id"]
+    assert oai.videos.retrieve(video_id).id == video_id  # the SDK sends ':' raw
+    r = requests.get(f"{base}/v1/videos/{quote(video_id, safe='')}", headers=auth(), timeout=5)
+    assert "%3A" in r.url and r.json()["id"] == video_id
+    v_until(base, video_id, ("completed",))
+    assert oai.videos.download_content(video_id).content == sample("portrait-10s.mp4")
+    assert oai.videos.delete(video_id).id == video_id
+
+
+def test_videos_failures(base, oai):
+    with pytest.raises(openai.BadRequestError) as e:
+        oai.videos.create(prompt="a celebrity [sim:input_moderation]")
+    assert e.value.code == "moderation_blocked"
+    video = oai.videos.create(prompt="a celebrity [sim:output_moderation=3]")
+    failed = oai.videos.poll(video.id, poll_interval_ms=5)
+    assert failed.status == "failed" and failed.error.code == "moderation_blocked" and failed.progress > 0
+    with pytest.raises(openai.RateLimitError) as e:
+        oai.videos.create(prompt="x [sim:429=3]")
+    assert e.value.response.headers["Retry-After"] == "3" and e.value.code == "rate_limit_exceeded"
+    with pytest.raises(openai.InternalServerError):
+        oai.videos.create(prompt="x [sim:500]")
+    with pytest.raises(openai.APIConnectionError):
+        oai.videos.create(prompt="x [sim:lost]")
+    with pytest.raises(openai.NotFoundError):
+        oai.videos.retrieve("video_doesnotexist")
+    flaky = oai.videos.create(prompt="x [sim:poll500=2]")
+    oai.videos.retrieve(flaky.id)
+    with pytest.raises(openai.InternalServerError):
+        oai.videos.retrieve(flaky.id)
+    assert oai.videos.poll(flaky.id, poll_interval_ms=5).status == "completed"
+    stuck = oai.videos.create(prompt="x [sim:stuck]")
+    advance_clock(base, 86400)
+    assert oai.videos.retrieve(stuck.id).status == "queued"
+    c = counters(base, "videos")
+    assert c["creates"] == 7 and c["tasks_created"] == 4
+
+
+def test_videos_remix_and_list_pages(base, oai):
+    source = oai.videos.create_and_poll(prompt="a cat")
+    remix = oai.videos.remix(source.id, prompt="make it a tiger")
+    assert remix.remixed_from_video_id == source.id and remix.size == source.size and remix.prompt == "make it a tiger"
+    with pytest.raises(openai.BadRequestError):
+        oai.videos.remix(remix.id, prompt="not yet")  # only completed videos
+    ids = [v_post(base, {"prompt": f"p{i}"}).json()["id"] for i in range(3)]
+    page = requests.get(base + "/v1/videos", params={"limit": 2}, headers=auth(), timeout=5).json()
+    assert page["object"] == "list" and page["has_more"] is True and [v["id"] for v in page["data"]] == ids[::-1][:2]
+    rest = requests.get(base + "/v1/videos", params={"limit": 10, "after": page["last_id"]}, headers=auth(), timeout=5).json()
+    assert [v["id"] for v in rest["data"]] == [ids[0], remix.id, source.id] and rest["has_more"] is False
+    asc = requests.get(base + "/v1/videos", params={"order": "asc", "limit": 1}, headers=auth(), timeout=5).json()
+    assert asc["first_id"] == source.id
+    assert [v.id for v in oai.videos.list(limit=2)] == ids[::-1] + [remix.id, source.id]  # the SDK pages through
+
+
+# ------------------------------------------------------------------ observability
+
+def test_stats_log_reset_and_clock(base):
+    ark_post(base, {"model": SEEDANCE, "content": [
+        {"type": "text", "text": "a fox"},
+        {"type": "image_url", "image_url": {"url": data_uri(png(640, 480))}, "role": "first_frame"}]})
+    ark_post(base, ark_body(), key="sk-leaky-secret")
+    s = stats(base)
+    assert set(s["dialects"]) == {"ark", "dashscope", "videos"}
+    for c in s["dialects"].values():
+        assert {"creates", "tasks_created", "polls", "cancels", "downloads", "media_auth_rejections",
+                "range_requests", "rejected", "lists", "deletes", "content_requests"} <= set(c)
+    text = json.dumps(s)
+    assert KEY not in text and "sk-leaky-secret" not in text and "iVBOR" not in text and "base64" not in text
+    entry = s["task_requests"][0]
+    assert {"n", "dialect", "op", "method", "path", "status", "time", "time_iso", "task_id", "model",
+            "prompt", "markers", "images"} <= set(entry)
+    assert entry["status"] == 200 and entry["outcome"] == "created"
+    assert s["task_requests"][1]["status"] == 401 and s["task_requests"][1]["outcome"] == "auth"
+    assert s["tasks"] == 1 and s["submissions"] == 0  # the chat flavour's counter is separate
+    requests.post(base + "/_sim/reset", timeout=5).raise_for_status()
+    s = stats(base)
+    assert s["task_requests"] == [] and all(v == 0 for c in s["dialects"].values() for v in c.values())
+    assert s["tasks"] == 1  # tasks outlive a plain reset; {"tasks": true} forgets them
+    before = requests.get(base + "/_sim/clock", timeout=5).json()
+    after = requests.post(base + "/_sim/clock", json={"advance": 60}, timeout=5).json()
+    assert after["offset"] == before["offset"] + 60
+    assert requests.post(base + "/_sim/clock", json={"advance": -1}, timeout=5).status_code == 400
