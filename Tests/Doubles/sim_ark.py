@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 from sim_images import parse_data_uri, sniff
-from sim_media import TOS_ACCESS_KEY_ID, SIGNING_SECRET, media_file, quote_all
-from sim_tasks import (drain_body, TaskDialect, TaskError, Validated, beijing, path_segments, rand_chars,
+from sim_media import SIGNING_SECRET, TOS_ACCESS_KEY_ID, media_file, quote_all
+from sim_tasks import (TaskDialect, TaskError, Validated, beijing, drain_body, path_segments, rand_chars,
                        send_json)
 
 MODELS = {

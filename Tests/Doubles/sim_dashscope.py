@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sim_images import parse_data_uri, sniff
 from sim_media import OSS_ACCESS_KEY_ID, make_oss_signature, media_file, quote_all
-from sim_tasks import drain_body, TaskDialect, TaskError, Validated, beijing, path_segments, send_json
+from sim_tasks import TaskDialect, TaskError, Validated, beijing, drain_body, path_segments, send_json
 
 MODELS = {
     "wan2.7-t2v": {"style": "t2v", "gen": 7},

@@ -11,6 +11,7 @@ computed from the clock when a client looks, so no thread drives tasks and a tes
 time with POST /_sim/clock.
 """
 
+import hmac
 import json
 import random
 import re
@@ -23,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import sim_media
-from sim_media import BigSource, BytesSource, FileSource, MEDIA_DIR, solid_png, xml_error
+from sim_media import MEDIA_DIR, BigSource, BytesSource, FileSource, solid_png, xml_error
 
 BEIJING = timezone(timedelta(hours=8))  # Ark ids and DashScope times are Beijing local time
 TERMINAL = ("succeeded", "failed", "cancelled", "expired")
@@ -545,7 +546,6 @@ class TaskDialect:
         send_json(handler, err.status, self.error_body(err, rid), {"X-Request-Id": rid, **err.headers})
 
     def check_auth(self, handler, allow_raw=False):
-        import hmac
         key = bearer_key(handler, allow_raw)
         if key is None or not hmac.compare_digest(key.encode(), self.gw.api_key.encode()):
             raise self.auth_error()

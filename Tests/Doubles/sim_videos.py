@@ -34,14 +34,14 @@ import re
 import uuid
 from email import policy
 from email.parser import BytesParser
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import sim_media
+from sim_dashscope import oss_query
 from sim_images import parse_data_uri, sniff
 from sim_media import media_file
-from sim_tasks import (drain_body, TaskDialect, TaskError, Validated, parse_markers, path_segments, rand_chars,
+from sim_tasks import (TaskDialect, TaskError, Validated, drain_body, parse_markers, path_segments, rand_chars,
                        read_body, send_json)
-from sim_dashscope import oss_query
 
 SORA = {"sora-2": ("720x1280", "1280x720"), "sora-2-2025-10-06": ("720x1280", "1280x720"),
         "sora-2-2025-12-08": ("720x1280", "1280x720"),

@@ -125,7 +125,6 @@ import re
 import select
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -138,7 +137,7 @@ from urllib.parse import parse_qs, urlsplit
 import sim_tasks
 from sim_ark import Ark
 from sim_dashscope import DashScope
-from sim_media import (MEDIA_DIR, SIGNING_SECRET, BigSource, FileSource, MediaServer, make_oss_signature,
+from sim_media import (MEDIA_DIR, BigSource, FileSource, MediaServer, make_oss_signature,
                        media_file, oss_error, quote_all)
 from sim_videos import Videos
 

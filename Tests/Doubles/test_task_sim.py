@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import struct
 import time
 import zlib
@@ -937,3 +936,42 @@ def test_stats_log_reset_and_clock(base):
     after = requests.post(base + "/_sim/clock", json={"advance": 60}, timeout=5).json()
     assert after["offset"] == before["offset"] + 60
     assert requests.post(base + "/_sim/clock", json={"advance": -1}, timeout=5).status_code == 400
+
+
+# ------------------------------------------------------------------ the state machine on an injected clock
+
+def test_state_machine_on_an_injected_clock():
+    import sim_ark
+    import sim_tasks
+    now = [1_000.0]
+    gw = sim_tasks.TaskGateway(api_key="k", step_delay=1.0, steps=3, link_ttl=60,
+                               clock=sim_tasks.Clock(source=lambda: now[0]))
+    ark = sim_ark.Ark()
+    gw.register(ark)
+    gw.media_base = "http://media.test"
+    params = ark.check_settings(sim_ark.MODELS[SEEDANCE], SEEDANCE, {"return_last_frame": True}, [], [])
+    task = gw.new_task("ark", "cgt-20260101000000-abcde", SEEDANCE, "p", {}, params)
+    timeline = []
+    for t in (1000.0, 1000.9, 1001.0, 1002.5, 1003.2, 1010.0):
+        now[0] = t
+        gw.advance(task, poll=True)
+        timeline.append((task["status"], task["progress"]))
+    assert timeline == [("queued", 0), ("queued", 0), ("running", 25), ("running", 50), ("running", 75),
+                        ("succeeded", 100)]
+    assert task["started_at"] == 1001.0 and task["ended_at"] == 1004.0 and task["expires_at"] == 1064.0
+    doc = ark.render(task)
+    assert doc["created_at"] == 1000 and doc["updated_at"] == 1004
+    assert doc["content"]["video_url"].startswith("http://media.test/ark-content-generation-cn-beijing/")
+    assert "X-Tos-Date=19700101T001644Z" in doc["content"]["video_url"]  # signed at 1004 s (1064 - TTL), UTC
+    assert doc["content"]["last_frame_url"].endswith("X-Tos-SignedHeaders=host")
+
+    failing = gw.new_task("ark", "cgt-2", SEEDANCE, "p", {"output_moderation": 2}, params)
+    now[0] += 100  # the clock alone does not finish it: the failure waits for the second poll
+    assert gw.advance(failing)["status"] == "running" and gw.advance(failing, poll=True)["status"] == "running"
+    assert gw.advance(failing, poll=True)["status"] == "failed"
+    assert ark.render(failing)["error"]["code"] == "OutputVideoSensitiveContentDetected.PolicyViolation"
+    stuck = gw.new_task("ark", "cgt-3", SEEDANCE, "p", {"stuck": True}, dict(params, execution_expires_after=3600))
+    now[0] += 3599
+    assert gw.advance(stuck)["status"] == "queued"
+    now[0] += 1
+    assert gw.advance(stuck)["status"] == "expired" and stuck["ended_at"] == stuck["created_at"] + 3600
