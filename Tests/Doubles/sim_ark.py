@@ -14,7 +14,10 @@ Errors: {"error": {"code", "message" (ending "Request ID: …"), "param", "type"
 Models: doubao-seedance-2-0-260128 (480p/720p/1080p), doubao-seedance-2-0-fast-260128 and
 doubao-seedance-2-0-mini-260615 (no 1080p), all 2.x: duration 4–15 or -1, references;
 doubao-seedance-1-0-pro-250528: 480p–1080p (default 1080p), duration 2–12, `frames`, no references.
-Statuses queued → running → succeeded | failed | expired, or cancelled. Unknown id, deleted
+`usage` tokens = width × height × (24 × seconds + 1) / 1024: counting the one extra frame
+reproduces the reference's samples exactly (720p 16:9 5 s → 108900, 480p 16:9 2 s → 19845);
+the rounder w×h×fps×s/1024 would give 108000. `content.last_frame_url` (return_last_frame) is a
+PNG of the output size. Statuses queued → running → succeeded | failed | expired, or cancelled. Unknown id, deleted
 record or a task older than 7 days: 404 ResourceNotFound (the code is our choice: the public
 material never captured it).
 """

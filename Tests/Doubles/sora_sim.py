@@ -1,27 +1,38 @@
 #!/usr/bin/env python3
-"""sora-sim — a simulated Sora 2 gateway (apiyi chat-completions streaming flavour).
+"""sora-sim — a simulated video gateway: the Sora 2 chat-completions streaming flavour, plus the
+asynchronous task APIs that replaced it (Ark/Seedance, DashScope/Wan, OpenAI-style /v1/videos).
 
-A protocol-faithful test double, written only from the protocol reference
-(upstream-protocols.md, section A — "A.n" below), never from the project's client code.
-Standard library only, Python 3.11+. Tests: test_sora_sim.py next to this file.
+A protocol-faithful test double, written only from the protocol references
+(upstream-protocols.md section A — "A.n" below — and section B; video-task-apis.md §1, §2, §7),
+never from the project's client code. Standard library only, Python 3.11+. Tests:
+test_sora_sim.py (chat flavour) and test_task_sim.py (task dialects) next to this file.
 
 Run
 ---
     python3 sora_sim.py --host 127.0.0.1 --port 0 --api-key sk-test \\
         [--step-delay 1.0] [--steps 8] [--link-ttl 86400] \\
-        [--public-base http://127.0.0.1:PORT] [--state-file PATH] [--retired] [--quiet]
+        [--public-base http://127.0.0.1:PORT] [--state-file PATH] [--retired] [--quiet] \\
+        [--media-host HOST] [--media-port PORT] [--videos-content proxy|redirect]
 
 --host / --port      where to listen (loopback; port 0 picks a free port)
 --api-key KEY        the only accepted `Authorization: Bearer KEY`
---step-delay S       pause between progress events (default 1.0 s)
+--step-delay S       pause between progress events (default 1.0 s); a task is queued for one
+                     step, running for --steps steps, then done
 --steps N            progress events per generation (default 8; 0 = none, as seen in D2)
---link-ttl S         lifetime of issued video links (default 86400 s = apiyi's "1 day")
+--link-ttl S         lifetime of issued video links (default 86400 s = apiyi's "1 day"),
+                     task result links included
 --public-base URL    base of video/preview links (default http://HOST:PORT)
 --state-file PATH    keep counters, request log and issued links in this JSON file, so a
                      restarted sim still serves earlier links
---retired            every valid request answers 404 "model not found" (the post-2026-04
+--retired            every valid chat request answers 404 "model not found" (the post-2026-04
                      state of the real models, upstream-protocols.md A.1)
 --quiet              no access log on stderr
+--media-host HOST    where the task dialects' result files are served (default: --host)
+--media-port PORT    port of that media origin (default 0: a free one; see `media_base` in
+                     /_sim/stats). It is a second listener, i.e. another origin than the API.
+--videos-content M   /v1/videos/{id}/content streams the bytes (proxy, default) or answers
+                     302 to a signed link on the media origin (redirect)
+--state-file keeps only the chat flavour's data; tasks and their links live in memory.
 
 Once listening it prints exactly one line to stdout: `sora-sim listening on http://HOST:PORT`
 (the real port). SIGTERM or SIGINT stop it with exit status 0; open streams are dropped.
@@ -35,8 +46,21 @@ GET|HEAD /videos/[DIR/]TOKEN.mp4                       issued videos, Range-capa
 GET  /web/TASK, /source/TASK                           D1's task preview pages (HTML / JSON)
 GET  /_sim/health                                      {"ok": true}
 GET  /_sim/stats                                       {"submissions": N, "requests": [...], ...}
-POST /_sim/reset                                       zero counters, logs and dialect rotation
-POST /_sim/expire-links                                make every issued link expire now
+POST /_sim/reset                                       zero counters, logs and dialect rotation;
+                                                       body {"tasks": true} also forgets every task
+POST /_sim/expire-links                                make every issued link expire now (chat
+                                                       links, task result links, /v1/videos
+                                                       `expires_at`)
+GET|POST /_sim/clock                                   the task clock {"now", "offset"}; POST
+                                                       {"advance": S} moves it S seconds ahead
+                                                       (task pace, expiry, 24 h / 7 day retention)
+Task dialects, same port and key (details in each module's docstring):
+  /api/v3/contents/generations/tasks[/{id}]  and /seedance/api/v3/…   Ark  (sim_ark.py)
+  /api/v1/services/aigc/video-generation/video-synthesis, /api/v1/tasks[/{id}[/cancel]]
+        and the same under /wan/api/v1/…                             DashScope (sim_dashscope.py)
+  /v1/videos[/{id}[/content|/remix]]                                  OpenAI-style (sim_videos.py)
+  result files on the media origin (sim_media.py): Ark links TOS V4-style, DashScope and
+  /v1/videos redirects OSS V1-style; any request with `Authorization` → 400 InvalidArgument
 
 /_sim/stats never holds the key or image bytes:
   {"submissions": N, "downloads": N (video GETs), "links": N, "rejected": N,
@@ -46,6 +70,27 @@ POST /_sim/expire-links                                make every issued link ex
                  "time_iso", "markers", "dialect", "task_id", "video_url", "outcome"}]}
   outcome: link | moderation | heavy | nolink | error_in_stream | cut | http_NNN |
            client_gone | stopped (sim shut down mid-stream) | null while streaming
+The task dialects add, next to those (the chat keys above count the chat flavour only):
+  "dialects": {"ark"|"dashscope"|"videos": {
+      "creates"          creates that passed auth and validation (scripted failures, lost
+                         answers and input moderation included, like `submissions`)
+      "rejected"         creates refused by auth or validation (never reached the upstream)
+      "tasks_created"    tasks that exist upstream (a lost answer still creates one)
+      "polls"            authenticated task GETs (unknown ids included)
+      "lists", "cancels" (Ark DELETE of a queued task, DashScope cancel), "deletes"
+      "content_requests" /v1/videos/{id}/content requests
+      "downloads"        result bytes served (200/206, GET), media origin or content proxy
+      "media_auth_rejections"  media-origin requests refused for carrying Authorization
+      "range_requests"   media or content requests with a Range header}},
+  "media_auth_rejections", "range_requests": totals over the dialects,
+  "task_requests": the last 2000 task requests, each {"n", "dialect", "op" (create | poll |
+      list | cancel | delete | content | media), "method", "path" (no query), "status",
+      "time", "time_iso", "outcome", "task_id", and for creates "model", "prompt", "markers",
+      "images": [{"kind": url|data_uri|asset|file|file_id|oss, "format", "width", "height",
+      "bytes"}]; media entries "kind", "range", "authorization" (true/false only)},
+  "tasks", "task_links" (how many exist), "media_base" (the media origin), "clock_offset"
+  create outcomes: created | auth | http_NNN | sync_call | input_moderation | no_channel |
+  lost_close | lost_500 | lost_502 | lost_504 | lost_timeout
 
 Chat request checks, in order (errors are JSON `{"error":{message,type,param,code}}`):
   body over 32 MiB → 413; missing/wrong Bearer key → 401 `invalid_api_key`;
@@ -104,6 +149,43 @@ Prompt markers `[sim:NAME]` or `[sim:NAME=VALUE]` (combine freely):
   idcomment            `id:` lines plus `: keep-alive` + blank line after events — the
                        pattern that makes the official Python SDK fail (A.4); for testing
                        our own parser only
+
+Task-dialect markers, in the Ark text item, DashScope `input.prompt` or /v1/videos `prompt`
+(unknown or misplaced ones → 400 in the dialect's shape; the chat markers above do not apply):
+  steps=N, delay=S     pace of this task
+  input_moderation     400 at create (Ark InputTextSensitiveContentDetected, DashScope
+                       DataInspectionFailed, /v1/videos moderation_blocked); no task
+  output_moderation[=N]  the task fails at its N-th poll (default 2) — running until then, even
+                       if the clock says done (Ark OutputVideoSensitiveContentDetected.
+                       PolicyViolation, DashScope DataInspectionFailed in `output`, /v1/videos
+                       error.code moderation_blocked)
+  ip_infringement[=N]  the same with DashScope IPInfringementSuspect (Ark: the copyright message)
+  fail[=N]             the same with a non-moderation failure (Ark InternalServiceError,
+                       DashScope InternalError, /v1/videos internal_error)
+  429[=S|none]         429 at create with `Retry-After: S` (default 20) or without it (none);
+                       Ark RateLimitExceeded.EndpointRPMExceeded, DashScope Throttling.RateQuota,
+                       /v1/videos rate_limit_exceeded
+  500 502 503          that status at create, in the dialect's error shape; no task
+  no_channel           503 new-api style `{"error":{"message":"该模型无可用渠道 (request id: …)",
+                       "type":"new_api_error","code":"model_not_found"}}`; no task
+  lost[=close|500|502|504|timeout]  the task IS created, but the answer is lost: the socket
+                       closes without a status line (close, default), a JSON 500, an nginx-style
+                       HTML 502/504, or no answer until the client gives up (timeout, ≤ 600 s)
+  poll500[=K]          the K-th poll (default 1) of the task answers 500, later polls are normal
+  stuck                stays queued (Ark: until execution_expires_after → expired; DashScope:
+                       UNKNOWN after 24 h on the clock)
+  nourl                succeeds without a result URL (Ark no `content`, DashScope no
+                       `video_url`, /v1/videos content 404)
+  expired              the result link is already expired (403 AccessDenied on first GET)
+  ttl=S                the result link lives S seconds
+  cut[=N]              the first N downloads of the video (default 1) announce the full length,
+                       send about half and drop the connection (resume with Range)
+  slow[=KBPS]          result bytes at ~KBPS KiB/s (default 20)   big=N  an N MiB video
+  task_expired         (Ark only) the task ends `expired` instead of succeeding
+  redirect             (/v1/videos only) /content answers 302 to the media origin
+  colon_id             (/v1/videos only) a gateway-style id `MODEL:task_…`
+Unknown task ids: Ark 404 ResourceNotFound (also deleted or older than 7 days), DashScope
+HTTP 200 task_status UNKNOWN (also older than 24 h), /v1/videos 404 not_found.
 
 Video links carry a signed-looking query on d1/d2/d4 (`Signature` always contains `%2B` and
 `%3D`). The query is ignored for the lookup, but when present it is checked like object
