@@ -130,7 +130,7 @@ def test_ark_sdk_create_get_list_delete(base, prefix):
     seen = []
     task = wait_for(lambda: (lambda t: seen.append(t.status) or (t if t.status == "succeeded" else None))(
         ark.content_generation.tasks.get(task_id=created.id)))
-    assert time.monotonic() - t0 < 1.0  # a whole job well under a second at this pace
+    assert time.monotonic() - t0 < 1.5  # the job itself takes 0.25 s (5 steps of 0.05 s); room for a busy CI
     assert seen[0] in ("queued", "running") and "running" in seen
     assert task.model == SEEDANCE and task.resolution == "720p" and task.ratio == "16:9" and task.duration == 5
     assert task.framespersecond == 24 and isinstance(task.created_at, int) and task.updated_at >= task.created_at
@@ -711,7 +711,7 @@ def test_videos_sdk_create_and_poll_download(base, oai):
     t0 = time.monotonic()
     video = oai.videos.create_and_poll(prompt="a paper boat in a gutter", model="sora-2", seconds="8",
                                        size="1280x720")
-    assert time.monotonic() - t0 < 1.0  # the poll helper follows openai-poll-after-ms (50 ms here)
+    assert time.monotonic() - t0 < 1.5  # the poll helper follows openai-poll-after-ms (50 ms here)
     assert video.status == "completed" and video.progress == 100 and re.fullmatch(r"video_[0-9a-f]{32}", video.id)
     assert video.seconds == "8" and video.size == "1280x720" and video.error is None
     assert video.expires_at == video.completed_at + 86400 and video.completed_at >= video.created_at
