@@ -206,7 +206,8 @@ def send_json(handler, status, obj, headers=None):
     for k, v in (headers or {}).items():
         handler.send_header(k, v)
     handler.end_headers()
-    handler.wfile.write(body)
+    if handler.command != "HEAD":
+        handler.wfile.write(body)
 
 
 def send_html(handler, status, title):
@@ -353,7 +354,9 @@ class TaskGateway:
             k = int((now - created) / delay) if delay > 0 else steps + 1
             if "stuck" in m:
                 k = 0
-            if deadline is not None and now >= created + deadline:
+            finishes_at = None if ("stuck" in m or failure) else created + (steps + 1) * max(delay, 0)
+            if deadline is not None and now >= created + deadline and (
+                    finishes_at is None or finishes_at > created + deadline):  # a late look at a done task
                 return self._finish(task, "expired", created + deadline, "task_expired")
             if k >= 1 and task["started_at"] is None:
                 task["started_at"] = created + min(delay, now - created)

@@ -970,6 +970,9 @@ def test_state_machine_on_an_injected_clock():
     assert gw.advance(failing)["status"] == "running" and gw.advance(failing, poll=True)["status"] == "running"
     assert gw.advance(failing, poll=True)["status"] == "failed"
     assert ark.render(failing)["error"]["code"] == "OutputVideoSensitiveContentDetected.PolicyViolation"
+    late = gw.new_task("ark", "cgt-4", SEEDANCE, "p", {}, dict(params, execution_expires_after=3600))
+    now[0] += 86400  # first looked at long after it finished: still succeeded, not expired
+    assert gw.advance(late, poll=True)["status"] == "succeeded" and late["ended_at"] == late["created_at"] + 4
     stuck = gw.new_task("ark", "cgt-3", SEEDANCE, "p", {"stuck": True}, dict(params, execution_expires_after=3600))
     now[0] += 3599
     assert gw.advance(stuck)["status"] == "queued"
