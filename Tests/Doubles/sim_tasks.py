@@ -229,6 +229,9 @@ def path_segments(path):
 # ---------------------------------------------------------------- the gateway state
 
 class TaskGateway:
+    """Everything the three dialects share: tasks, result links, clock, counters and log.
+    One RLock guards it all; request handlers run on many threads."""
+
     def __init__(self, *, api_key, step_delay, steps, link_ttl, quiet=False, stopping=None, clock=None,
                  videos_content="proxy"):
         self.api_key = api_key
@@ -261,8 +264,6 @@ class TaskGateway:
             if dialect.route(handler, method, path):
                 return True
         return False
-
-
 
     # --- counters and log (no keys, no image bytes)
 
