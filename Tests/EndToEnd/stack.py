@@ -21,6 +21,7 @@ FAST_ENV = {
     "SORA_DOWNLOAD_TIMEOUT": "5",
     "SORA_RETRY_BASE_DELAY": "0.1",
     "SORA_CONNECT_TIMEOUT": "3",
+    "SORA_CREATE_TIMEOUT": "3",
     "SORA_POLL_INTERVAL": "0.05",
     "SORA_POLL_SLOW_INTERVAL": "0.05",
     # The built-in catalog plus the Sora chat entries unretired (the chat flavour stays tested)

@@ -29,6 +29,8 @@ public struct Config: Sendable {
     public var maxWorkers: Int
     public var connectTimeout: Int
     public var generationTimeout: Int
+    /// Seconds to wait for the answer to a task create call; past it the outcome is unknown.
+    public var createTimeout: Int
     public var stallTimeout: Int
     public var downloadTimeout: Int
     public var downloadAttempts: Int
@@ -137,6 +139,7 @@ public struct Config: Sendable {
             maxWorkers: int("SORA_MAX_WORKERS", 4, min: 1),
             connectTimeout: int("SORA_CONNECT_TIMEOUT", 10, min: 1),
             generationTimeout: int("SORA_GENERATION_TIMEOUT", 600, min: 1),
+            createTimeout: int("SORA_CREATE_TIMEOUT", 60, min: 1),
             stallTimeout: int("SORA_STALL_TIMEOUT", 300, min: 1),
             downloadTimeout: int("SORA_DOWNLOAD_TIMEOUT", 60, min: 1),
             downloadAttempts: int("SORA_DOWNLOAD_ATTEMPTS", 3, min: 1),
