@@ -109,6 +109,7 @@ struct Responder {
         if let m = FileIO.modified(stamp), Date().timeIntervalSince(m) < 60 { return }
         try? FileIO.writeAtomically(Array("\(Int(Date().timeIntervalSince1970))".utf8), to: stamp)
         _ = Spawner.launch(binary: config.workerBinary, arguments: ["reap"], logPath: spool.root + "/reap.log",
-                           environment: Spawner.workerEnvironment(from: ProcessInfo.processInfo.environment))
+                           environment: Spawner.workerEnvironment(from: ProcessInfo.processInfo.environment),
+                           secrets: config.environmentSecrets)
     }
 }

@@ -24,8 +24,17 @@ struct Sora: ParsableCommand {
         subcommands: [FCGI.self, WorkerCommand.self, Reap.self, Status.self, List.self, CheckConfig.self])
 }
 
-/// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file).
-func loadConfig() -> Config { Config.load(environment: ProcessInfo.processInfo.environment) }
+/// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file). A process
+/// spawned with `SORA_SECRETS_FD=0` reads the secrets its parent had in its environment from
+/// stdin (see `Spawner`), so they never sit in its own environment.
+func loadConfig() -> Config {
+    var env = ProcessInfo.processInfo.environment
+    if env.removeValue(forKey: "SORA_SECRETS_FD") == "0" {
+        let bytes = FileIO.readFD(0, limit: 64 << 10)
+        for (k, v) in Config.parseEnvFile(String(decoding: bytes, as: UTF8.self)) where Config.isSecret(k) || env[k] == nil { env[k] = v }
+    }
+    return Config.load(environment: env)
+}
 
 struct FCGI: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -77,3 +77,17 @@ import Testing
         #expect(videoObjectKey(prefix: "", jobID: "abc", model: "m", date: d) == "2025/11/25/m/abc.mp4")
     }
 }
+
+@Suite struct ExampleCatalogTests {
+    /// The example files in docs/catalogs load, and every model in them is valid as shipped.
+    @Test(arguments: ["apiyi", "volcengine", "dashscope", "openai-compatible"])
+    func exampleCatalogLoads(_ name: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/catalogs/\(name).json").path
+        let c = try ModelCatalog.load(path: path)
+        #expect(!c.models.isEmpty)
+        for m in c.models {
+            for p in m.params { #expect((try? p.check(p.defaultValue).get()) != nil, "default of \(m.id).\(p.name)") }
+            #expect(m.estimate(m.defaults(for: m.modes[0])) > 0, "\(m.id) has a price")
+        }
+    }
+}

@@ -63,6 +63,16 @@ public struct Config: Sendable {
     public var storage: StorageConfig?
     public var problems: [ConfigProblem]
 
+    /// Secrets that came from the process environment rather than the config file. A worker gets
+    /// them through a pipe on its stdin, never in its environment (docs: README "Secrets").
+    public var environmentSecrets: [String: String]
+
+    /// Whether a setting holds a secret: never printed, never passed in a worker's environment.
+    public static func isSecret(_ name: String) -> Bool {
+        let n = name.uppercased()
+        return n.contains("SECRET") || n.contains("PASSWORD") || n.hasSuffix("_TOKEN") || n.hasSuffix("_KEY")
+    }
+
     /// The settings the worker is given when spawned: only what it needs, never request headers.
     public static let workerEnvironmentNames = ["SORA_CONFIG", "PATH", "LANG", "TZ", "HOME",
                                                 "SSL_CERT_FILE", "SSL_CERT_DIR"]
@@ -71,9 +81,10 @@ public struct Config: Sendable {
     public static func load(environment: [String: String]) -> Config {
         var settings = environment
         var problems: [ConfigProblem] = []
+        var fromFile = Set<String>()
         if let path = environment["SORA_CONFIG"], !path.isEmpty {
             do {
-                for (k, v) in try parseEnvFile(String(contentsOfFile: path, encoding: .utf8)) { settings[k] = v }
+                for (k, v) in try parseEnvFile(String(contentsOfFile: path, encoding: .utf8)) { settings[k] = v; fromFile.insert(k) }
             } catch {
                 problems.append(ConfigProblem(setting: "SORA_CONFIG", message: "cannot read config file \(path)"))
             }
@@ -157,7 +168,10 @@ public struct Config: Sendable {
             pollInterval: double("SORA_POLL_INTERVAL", 5, min: 0.01) ?? 5,
             pollSlowInterval: double("SORA_POLL_SLOW_INTERVAL", 15, min: 0.01) ?? 15,
             pollFastWindow: double("SORA_POLL_FAST_WINDOW", 60) ?? 60,
-            settings: settings, storage: storage, problems: problems)
+            settings: settings, storage: storage, problems: problems,
+            environmentSecrets: environment.filter { (k, v) in
+                !fromFile.contains(k) && !v.isEmpty && (isSecret(k) || catalog.models.contains { $0.apiKeyEnv == k })
+            })
     }
 
     /// Parses `KEY=value` lines; `#` comments, blank lines, optional `export `, and single or
