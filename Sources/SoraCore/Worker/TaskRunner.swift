@@ -30,7 +30,7 @@ struct TaskRunner {
             }
             return
         }
-        let auth = "Bearer \(key)"
+        let auth = "Bearer \(key.reveal())"
         let upstream: UpstreamJob
         do { upstream = try loadInputs(job) } catch {
             worker.release(job)

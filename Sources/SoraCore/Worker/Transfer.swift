@@ -122,7 +122,7 @@ struct Transfer {
         var auth: String?
         if needsAuth {
             let key = config.apiKey(named: job.request.apiKeyEnv)
-            if !key.isEmpty { auth = "Bearer \(key)" }
+            if !key.isEmpty { auth = "Bearer \(key.reveal())" }
         }
         var failure: Attempt?
         var written: Int64 = 0
