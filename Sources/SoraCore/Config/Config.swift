@@ -47,6 +47,8 @@ public struct Config: Sendable {
     public var workerBinary: String
     /// Delete the stored video too when a job is deleted from the library.
     public var deleteMediaWithJob: Bool
+    /// Admin sign-in (on unless `SORA_AUTH=off`, for sites that put their own sign-in in front).
+    public var auth: AuthSettings
     /// `SORA_DAILY_BUDGET_USD`: the most a UTC day may spend (nil: no cap).
     public var dailyBudgetUSD: Double?
     /// `SORA_MAX_QUEUED`: refuse new jobs while this many wait for a worker (nil: no limit).
@@ -97,6 +99,18 @@ public struct Config: Sendable {
         let storage = StorageConfig.parse(&r)
         let budget = r.number("SORA_DAILY_BUDGET_USD", default: nil, range: 0...1e9)
         let maxQueued = r.value("SORA_MAX_QUEUED") == nil ? nil : r.integer("SORA_MAX_QUEUED", default: 0, range: 1...1_000_000)
+        let auth = AuthSettings(
+            enabled: r.bool("SORA_AUTH", default: true),
+            passwordHash: r.secret("SORA_ADMIN_PASSWORD_HASH"), password: r.secret("SORA_ADMIN_PASSWORD"),
+            token: r.secret("SORA_ADMIN_TOKEN"), sessionKey: r.secret("SORA_SESSION_KEY"),
+            sessionTTL: r.integer("SORA_SESSION_TTL", default: 43_200, range: 300...(30 * 86_400)))
+        if let h = auth.passwordHash, !h.reveal().hasPrefix("scrypt$") {
+            r.problem("SORA_ADMIN_PASSWORD_HASH", "not a hash written by `sora passwd`")
+        }
+        if let t = auth.token, t.reveal().count < 16 { r.problem("SORA_ADMIN_TOKEN", "too short: use at least 16 random characters") }
+        if auth.enabled && auth.passwordHash == nil && auth.password == nil && auth.token == nil {
+            r.problem("SORA_ADMIN_PASSWORD_HASH", "no admin credentials (run `sora passwd`, or set SORA_ADMIN_TOKEN): nobody can sign in")
+        }
         let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? "sora"
         let big = 1_000_000_000
         let config = Config(
@@ -124,7 +138,7 @@ public struct Config: Sendable {
             maxPromptLength: r.integer("SORA_MAX_PROMPT_LENGTH", default: 4000, range: 1...1_000_000),
             workerBinary: r.string("SORA_WORKER_BIN", default: selfPath),
             deleteMediaWithJob: r.bool("SORA_DELETE_MEDIA_WITH_JOB", default: false),
-            dailyBudgetUSD: budget, maxQueued: maxQueued,
+            auth: auth, dailyBudgetUSD: budget, maxQueued: maxQueued,
             pollInterval: r.number("SORA_POLL_INTERVAL", default: 5, range: 0.01...3600) ?? 5,
             pollSlowInterval: r.number("SORA_POLL_SLOW_INTERVAL", default: 15, range: 0.01...3600) ?? 15,
             pollFastWindow: r.number("SORA_POLL_FAST_WINDOW", default: 60, range: 0...86_400) ?? 60,
