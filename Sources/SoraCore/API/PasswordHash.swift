@@ -2,8 +2,10 @@ import _CryptoExtras
 import Crypto
 import Foundation
 
-/// The admin password, stored as an scrypt hash (`scrypt$<log2 N>$<r>$<p>$<salt>$<hash>`, base64):
-/// a slow, memory-hard KDF, so a leaked config file does not give the password away cheaply.
+/// The admin password, stored as an scrypt hash `scrypt:<log2 N>:<r>:<p>:<salt>:<hash>` (base64
+/// salt and hash; colons rather than the usual `$`, so a shell that sources the config file
+/// expands nothing): a slow, memory-hard KDF, so a leaked config file does not give the password
+/// away cheaply.
 public enum PasswordHash {
     /// N = 2^15, r = 8, p = 1: about 32 MiB and a tenth of a second per check on this machine.
     public static let logN = 15, blockSize = 8, parallelism = 1
@@ -12,13 +14,13 @@ public enum PasswordHash {
     public static func make(_ password: String, logN: Int = logN) throws -> String {
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let key = try derive(password, salt: salt, logN: logN, r: blockSize, p: parallelism)
-        return "scrypt$\(logN)$\(blockSize)$\(parallelism)$\(Data(salt).base64EncodedString())$\(Data(key).base64EncodedString())"
+        return "scrypt:\(logN):\(blockSize):\(parallelism):\(Data(salt).base64EncodedString()):\(Data(key).base64EncodedString())"
     }
 
     /// Whether `password` matches `hash` (constant time in the comparison). A malformed hash
     /// matches nothing.
     public static func verify(_ password: String, hash: String) -> Bool {
-        let f = hash.split(separator: "$").map(String.init)
+        let f = hash.split(separator: ":").map(String.init)
         guard f.count == 6, f[0] == "scrypt", let logN = Int(f[1]), (10...20).contains(logN), let r = Int(f[2]), let p = Int(f[3]),
               (1...16).contains(r), (1...4).contains(p),
               let salt = Data(base64Encoded: f[4]), let expected = Data(base64Encoded: f[5]), expected.count == 32,

@@ -104,7 +104,7 @@ public struct Config: Sendable {
             passwordHash: r.secret("SORA_ADMIN_PASSWORD_HASH"), password: r.secret("SORA_ADMIN_PASSWORD"),
             token: r.secret("SORA_ADMIN_TOKEN"), sessionKey: r.secret("SORA_SESSION_KEY"),
             sessionTTL: r.integer("SORA_SESSION_TTL", default: 43_200, range: 300...(30 * 86_400)))
-        if let h = auth.passwordHash, !h.reveal().hasPrefix("scrypt$") {
+        if let h = auth.passwordHash, !h.reveal().hasPrefix("scrypt:") {
             r.problem("SORA_ADMIN_PASSWORD_HASH", "not a hash written by `sora passwd`")
         }
         if let t = auth.token, t.reveal().count < 16 { r.problem("SORA_ADMIN_TOKEN", "too short: use at least 16 random characters") }
