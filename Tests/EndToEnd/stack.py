@@ -21,6 +21,9 @@ FAST_ENV = {
     "SORA_DOWNLOAD_TIMEOUT": "5",
     "SORA_RETRY_BASE_DELAY": "0.1",
     "SORA_CONNECT_TIMEOUT": "3",
+    # The tests fire requests far faster than a person; the rate-limit test sets its own rates.
+    "SORA_NGINX_GENERATE_RATE": "100000r/s",
+    "SORA_NGINX_LOGIN_RATE": "100000r/s",
 }
 
 
@@ -67,8 +70,13 @@ class Stack:
         assert out.returncode == 0, out.stderr + out.stdout
 
     def stop(self):
-        subprocess.run([str(STACK), "kill-workers", str(self.dir)], timeout=30)
-        subprocess.run([str(STACK), "stop", str(self.dir)], timeout=30)
+        # Stop first (the reaper among them), so nothing can start a worker after they are killed.
+        subprocess.run([str(STACK), "stop", str(self.dir)], timeout=60)
+        subprocess.run([str(STACK), "kill-workers", str(self.dir)], timeout=60)
+
+    def responder_pids(self):
+        """The responder processes (spawn-fcgi -F writes one pid a line)."""
+        return [int(x) for x in (self.dir / "responder.pid").read_text().split()]
 
     # --- HTTP helpers ---
     def url(self, path):
