@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Starts or stops a local sora-fcgi stack: [simulated upstream] + several `sora fcgi` responders
-# (spawn-fcgi, or fcgiwrap for plain CGI) + a periodic reaper + nginx, all under one state
-# directory, all on 127.0.0.1. Used by `make run`, `make stop` and the end-to-end tests.
+# Starts or stops a local sora-fcgi stack: [simulated upstream] + two pools of `sora fcgi`
+# responders (spawn-fcgi, or fcgiwrap for plain CGI) + a periodic reaper + nginx, all under one
+# state directory, all on 127.0.0.1. Used by `make run`, `make stop` and the end-to-end tests.
 #
 #   nginx/stack.sh start DIR PORT     start (prints the URL); DIR holds config, spool, media, logs
 #   nginx/stack.sh stop DIR           stop nginx, responders, reaper and simulator (workers finish on their own)
@@ -16,7 +16,8 @@
 #   SORA_API_KEY      real key: talk to SORA_BASE_URL; unset: start the simulated upstream
 #   SORA_SIM_ARGS     extra arguments for the simulator (pace, link TTL)
 #   SORA_CGI=1        run the responder as plain CGI behind fcgiwrap instead of FastCGI
-#   SORA_RESPONDERS   responder processes (default: number of cores, at least 2)
+#   SORA_RESPONDERS   responders for the API (default: number of cores, at least 2)
+#   SORA_UPLOAD_RESPONDERS  responders for uploads, POST /api/generate (same default)
 #   SORA_REAP_EVERY   seconds between reaper passes (default 60)
 #   SORA_NGINX_PREFIX mount everything under this URL prefix (e.g. /sora), as inside an existing site
 #   SORA_NGINX_GENERATE_RATE / SORA_NGINX_LOGIN_RATE   nginx limit_req rates (default 10r/m each)
@@ -59,7 +60,8 @@ stop_pidfile() {  # stop every process named in a pid file (one pid a line), and
 stop_front() {
     stop_pidfile "$dir/nginx.pid"
     stop_pidfile "$dir/responder.pid"
-    rm -f "$dir/sora.sock"
+    stop_pidfile "$dir/responder-uploads.pid"
+    rm -f "$dir/sora.sock" "$dir/sora-uploads.sock"
 }
 
 case "$cmd" in
@@ -93,8 +95,7 @@ esac
 bin=$(cd "$here" && realpath -m "${SORA_BIN:-.build/debug/sora}")
 port=${3:?port}
 [ -x "$bin" ] || { echo "stack.sh: $bin is missing; run 'swift build' first" >&2; exit 1; }
-responders=${SORA_RESPONDERS:-$(nproc)}
-[ "$responders" -ge 2 ] 2>/dev/null || responders=2
+pool_size() { local n=${1:-$(nproc)}; [ "$n" -ge 2 ] 2>/dev/null || n=2; echo "$n"; }
 # A start that fails half-way stops what it had started.
 trap 'rc=$?; [ $rc = 0 ] || "$0" stop "$dir"; exit $rc' EXIT
 if [ "$cmd" = start ]; then
@@ -148,7 +149,7 @@ umask 077
         echo "SORA_MEDIA_URL_PREFIX=$SORA_NGINX_PREFIX/media"
     fi
     env | grep -E '^(SORA_|OSS_|S3_|STORAGE)' \
-        | grep -vE '^SORA_(API_KEY|BASE_URL|SIMULATED|SPOOL_DIR|MEDIA_DIR|WORKER_BIN|BIN|SIM_ARGS|CGI|CONFIG|NGINX_[A-Z_]*|RESPONDERS|REAP_EVERY)=' || true
+        | grep -vE '^SORA_(API_KEY|BASE_URL|SIMULATED|SPOOL_DIR|MEDIA_DIR|WORKER_BIN|BIN|SIM_ARGS|CGI|CONFIG|NGINX_[A-Z_]*|RESPONDERS|UPLOAD_RESPONDERS|REAP_EVERY)=' || true
 } > "$dir/sora.env"
 umask 022
 else
@@ -160,18 +161,25 @@ fi
 # Say at once what is wrong with the configuration (the page's health banner says it too).
 env -i PATH=/usr/bin:/bin SORA_CONFIG="$dir/sora.env" "$bin" check-config 2>&1 | grep '^problem:' >&2 || true
 
-# Responders: several processes on one socket, so a slow request (a 13 MB upload) does not hold
-# up the others. FastCGI: spawn-fcgi -F forks them and writes one pid a line. Plain CGI:
-# fcgiwrap pre-forks its own (-c); its pid file names the parent, whose process group holds them.
-# The socket must be usable by nginx's unprivileged workers (0666, inside our own directory).
-if [ "${SORA_CGI:-0}" = 1 ]; then
-    env -i PATH=/usr/bin:/bin SORA_CONFIG="$dir/sora.env" \
-        spawn-fcgi -s "$dir/sora.sock" -M 0666 -P "$dir/responder.pid" -- /usr/sbin/fcgiwrap -c "$responders" > /dev/null
-else
-    env -i PATH=/usr/bin:/bin SORA_CONFIG="$dir/sora.env" \
-        spawn-fcgi -s "$dir/sora.sock" -M 0666 -F "$responders" -P "$dir/responder.pid" -- "$bin" fcgi > /dev/null
-    [ "$(grep -c . "$dir/responder.pid")" = "$responders" ] || { echo "stack.sh: spawn-fcgi did not start $responders responders" >&2; exit 1; }
-fi
+# Responders: two pools of several processes, each pool on its own socket. Uploads (POST
+# /api/generate, up to 16 MB each) go to one pool and everything else to the other, so a burst of
+# uploads never makes health, library or login requests wait behind them in a socket's queue
+# (Tests/Benchmarks/bench_upload_load.py measures it). FastCGI: spawn-fcgi -F forks a pool and
+# writes one pid a line. Plain CGI: fcgiwrap pre-forks its own (-c); its pid file names the
+# parent, whose process group holds them. Sockets are usable by nginx's unprivileged workers
+# (0666, inside our own directory).
+start_pool() {  # start_pool SOCKET PIDFILE SIZE
+    if [ "${SORA_CGI:-0}" = 1 ]; then
+        env -i PATH=/usr/bin:/bin SORA_CONFIG="$dir/sora.env" \
+            spawn-fcgi -s "$1" -M 0666 -P "$2" -- /usr/sbin/fcgiwrap -c "$3" > /dev/null
+    else
+        env -i PATH=/usr/bin:/bin SORA_CONFIG="$dir/sora.env" \
+            spawn-fcgi -s "$1" -M 0666 -F "$3" -P "$2" -- "$bin" fcgi > /dev/null
+        [ "$(grep -c . "$2")" = "$3" ] || { echo "stack.sh: spawn-fcgi did not start $3 responders" >&2; exit 1; }
+    fi
+}
+start_pool "$dir/sora.sock" "$dir/responder.pid" "$(pool_size "${SORA_RESPONDERS:-}")"
+start_pool "$dir/sora-uploads.sock" "$dir/responder-uploads.pid" "$(pool_size "${SORA_UPLOAD_RESPONDERS:-}")"
 
 # The reaper: settles jobs whose worker died even when nobody calls the API (the responders
 # start a pass only when they answer requests). Own session, like the simulator.
@@ -182,7 +190,7 @@ if [ "$cmd" = start ]; then
 fi
 
 sed -e "s#@WWW@#$here/www#g" -e "s#@STATUS_DIR@#$dir/spool/status#g" -e "s#@MEDIA_DIR@#$dir/media#g" \
-    -e "s#@FASTCGI@#unix:$dir/sora.sock#g" -e "s#@CONFIG@#$dir/sora.env#g" -e "s#@SORA_BIN@#$bin#g" \
+    -e "s#@FASTCGI@#unix:$dir/sora.sock#g" -e "s#@FASTCGI_UPLOADS@#unix:$dir/sora-uploads.sock#g" -e "s#@CONFIG@#$dir/sora.env#g" -e "s#@SORA_BIN@#$bin#g" \
     -e "s#@PREFIX@#${SORA_NGINX_PREFIX:-}#g" \
     "$here/nginx/sora-locations.conf.in" > "$dir/sora-locations.conf"
 sed -e "s#@GENERATE_RATE@#${SORA_NGINX_GENERATE_RATE:-10r/m}#g" -e "s#@LOGIN_RATE@#${SORA_NGINX_LOGIN_RATE:-10r/m}#g" \

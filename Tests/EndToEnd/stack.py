@@ -74,9 +74,12 @@ class Stack:
         subprocess.run([str(STACK), "stop", str(self.dir)], timeout=60)
         subprocess.run([str(STACK), "kill-workers", str(self.dir)], timeout=60)
 
-    def responder_pids(self):
-        """The responder processes (spawn-fcgi -F writes one pid a line)."""
-        return [int(x) for x in (self.dir / "responder.pid").read_text().split()]
+    def responder_pids(self, pool=None):
+        """The responder processes of one pool ("api", "uploads") or of both (spawn-fcgi -F
+        writes one pid a line)."""
+        files = {"api": "responder.pid", "uploads": "responder-uploads.pid"}
+        names = [files[pool]] if pool else list(files.values())
+        return [int(x) for name in names for x in (self.dir / name).read_text().split()]
 
     # --- HTTP helpers ---
     def url(self, path):

@@ -1,4 +1,5 @@
-"""Operating the stack: several responders share the socket and all of them stop; `stop` works
+"""Operating the stack: two pools of responders (API, uploads), each sharing its socket, and all
+of them stop; `stop` works
 without the binary that started the stack (a release-only `make run`); `kill-workers` kills
 workers and nothing else."""
 import os
@@ -36,7 +37,7 @@ def stack_processes(stack, by_environment=True):
     fcgiwrap children), and (by_environment) anything with its config file in the environment
     (workers, one-shot reaper passes)."""
     pids = set()
-    for name in ("nginx.pid", "responder.pid", "sim.pid", "reaper.pid"):
+    for name in ("nginx.pid", "responder.pid", "responder-uploads.pid", "sim.pid", "reaper.pid"):
         f = stack.dir / name
         if f.exists():
             pids.update(int(x) for x in f.read_text().split())
@@ -59,25 +60,53 @@ def cmdline(pid):
     return open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
 
 
-def test_several_responders_share_the_socket_and_all_stop():
-    s = Stack(stack_dir("multi"), free_port(), extra_env={"SORA_RESPONDERS": "3"}).start()
+def freeze(pids):
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+
+
+def thaw(pids):
+    for p in pids:
+        os.kill(p, signal.SIGCONT)
+
+
+def post_bad_model(s):
+    return requests.post(s.base + "/api/generate", data='{"model":"no-such-model","prompt":"x"}',
+                         headers={"Content-Type": "application/json"}, timeout=5)
+
+
+def test_two_pools_of_responders_share_their_sockets_and_all_stop():
+    s = Stack(stack_dir("multi"), free_port(), extra_env={"SORA_RESPONDERS": "3", "SORA_UPLOAD_RESPONDERS": "2"}).start()
     try:
-        pids = s.responder_pids()
-        assert len(pids) == 3 and all(alive(p) for p in pids)
-        assert all(cmdline(p)[1:3] == [b"fcgi", b""] for p in pids)
-        # One listening socket, inherited by all of them as fd 0.
-        assert len({os.readlink(f"/proc/{p}/fd/0") for p in pids}) == 1
-        # Any one of them answers: stop two, the third still serves.
-        for p in pids[:2]:
-            os.kill(p, signal.SIGSTOP)
+        api, uploads = s.responder_pids("api"), s.responder_pids("uploads")
+        assert len(api) == 3 and len(uploads) == 2 and all(alive(p) for p in api + uploads)
+        assert all(cmdline(p)[1:3] == [b"fcgi", b""] for p in api + uploads)
+        # One listening socket per pool, inherited by all of its responders as fd 0.
+        sockets = [{os.readlink(f"/proc/{p}/fd/0") for p in pool} for pool in (api, uploads)]
+        assert len(sockets[0]) == len(sockets[1]) == 1 and sockets[0] != sockets[1]
+        # Any one responder of a pool answers: freeze two of three, the third still serves.
+        freeze(api[:2])
         try:
             for _ in range(10):
                 assert requests.get(s.base + "/api/health", timeout=5).status_code == 200
         finally:
-            for p in pids[:2]:
-                os.kill(p, signal.SIGCONT)
+            thaw(api[:2])
+        # Uploads go to their own pool, everything else to the API's: either keeps answering
+        # while the other is frozen (nginx would otherwise wait, then answer 504).
+        freeze(uploads)
+        try:
+            assert requests.get(s.base + "/api/health", timeout=5).status_code == 200
+            assert requests.get(s.base + "/api/jobs", timeout=5).status_code in (200, 401)
+        finally:
+            thaw(uploads)
+        freeze(api)
+        try:
+            r = post_bad_model(s)
+            assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_model", r.text
+        finally:
+            thaw(api)
         before = stack_processes(s)
-        assert set(pids) <= before
+        assert set(api + uploads) <= before
     finally:
         s.stop()
     assert not [p for p in before if alive(p)], "processes left after stop"
@@ -86,12 +115,14 @@ def test_several_responders_share_the_socket_and_all_stop():
 def test_fcgiwrap_children_stop_with_it():
     """fcgiwrap -c N pre-forks N children that outlive a SIGTERM to the parent alone; stop takes
     the whole process group."""
-    s = Stack(stack_dir("cgi-multi"), free_port(), cgi=True, extra_env={"SORA_RESPONDERS": "3"}).start()
+    s = Stack(stack_dir("cgi-multi"), free_port(), cgi=True,
+              extra_env={"SORA_RESPONDERS": "3", "SORA_UPLOAD_RESPONDERS": "3"}).start()
     try:
-        (parent,) = s.responder_pids()
+        parents = s.responder_pids()
+        assert len(parents) == 2  # one fcgiwrap per pool
         children = [int(p) for p in os.listdir("/proc") if p.isdigit() and alive(int(p))
-                    and os.getpgid(int(p)) == parent and int(p) != parent]
-        assert len(children) == 3, children
+                    and os.getpgid(int(p)) in parents and int(p) not in parents]
+        assert len(children) == 6, children
         assert requests.get(s.base + "/api/health", timeout=5).status_code == 200
         before = stack_processes(s)
     finally:

@@ -71,10 +71,12 @@ def cgroup2_root():
 
 
 class Service:
-    """One unit's processes, started and stopped the way systemd would."""
+    """One unit's processes (of a template: one instance's), started and stopped the way systemd
+    would."""
 
-    def __init__(self, name, stack):
+    def __init__(self, name, stack, instance=""):
         self.name = name
+        self.instance = instance
         self.unit = unit(name)
         self.stack = stack
         # Test-only substitutions: this stack's paths for the deployment's, and — because the
@@ -83,8 +85,10 @@ class Service:
         self.paths = {
             "/opt/sora-fcgi/sora": str(BIN),
             "/etc/sora-fcgi.env": str(stack.dir / "sora.env"),
-            "/run/sora-fcgi/sora.sock": str(stack.dir / "sora.sock"),
-            "/run/sora-fcgi/responder.pid": str(stack.dir / "responder.pid"),
+            "/run/sora-fcgi-api/sora.sock": str(stack.dir / "sora.sock"),
+            "/run/sora-fcgi-api/responder.pid": str(stack.dir / "responder.pid"),
+            "/run/sora-fcgi-uploads/sora.sock": str(stack.dir / "sora-uploads.sock"),
+            "/run/sora-fcgi-uploads/responder.pid": str(stack.dir / "responder-uploads.pid"),
         }
         self.cgroup = None
         root = cgroup2_root()
@@ -98,7 +102,7 @@ class Service:
 
     def command(self, key):
         (line,) = self.unit["Service"][key]
-        line = line.replace("$$", "$")
+        line = line.replace("$$", "$").replace("%i", self.instance)
         for deploy, here in self.paths.items():
             line = line.replace(deploy, here)
         args, out = shlex.split(line), []
@@ -177,19 +181,20 @@ class Service:
 def unit_stack():
     """A stack whose own responders and reaper are stopped, so the units' processes replace them."""
     s = Stack(stack_dir("systemd"), free_port()).start()
-    for name in ("responder.pid", "reaper.pid"):
+    for name in ("responder.pid", "responder-uploads.pid", "reaper.pid"):
         for pid in map(int, (s.dir / name).read_text().split()):
             os.kill(pid, signal.SIGTERM)
             wait_for(lambda: not alive(pid), what=f"{name} process gone")
     (s.dir / "sora.sock").unlink()
+    (s.dir / "sora-uploads.sock").unlink()
     yield s
     s.stop()
 
 
 def test_units_use_kill_mode_process_and_the_timer_runs_the_reaper():
-    for name in ("sora-fcgi.service", "sora-fcgi-reap.service"):
+    for name in ("sora-fcgi@.service", "sora-fcgi-reap.service"):
         assert unit(name)["Service"]["KillMode"] == ["process"], name
-    responder = unit("sora-fcgi.service")["Service"]
+    responder = unit("sora-fcgi@.service")["Service"]
     start = shlex.split(responder["ExecStart"][0])
     assert start[0].endswith("spawn-fcgi") and int(start[start.index("-F") + 1]) >= 2
     assert start[start.index("-P") + 1] == responder["PIDFile"][0]
@@ -204,7 +209,8 @@ def test_units_use_kill_mode_process_and_the_timer_runs_the_reaper():
 def test_units_pass_systemd_analyze_verify(tmp_path):
     for f in UNITS.iterdir():
         (tmp_path / f.name).write_text(f.read_text().replace("/opt/sora-fcgi/sora", str(BIN)))
-    out = subprocess.run(["systemd-analyze", "verify", *[str(p) for p in sorted(tmp_path.iterdir())]],
+    units = ["sora-fcgi@api.service", "sora-fcgi@uploads.service", "sora-fcgi-reap.service", "sora-fcgi-reap.timer"]
+    out = subprocess.run(["systemd-analyze", "verify", *[str(tmp_path / u) for u in units]],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and not out.stdout.strip() and not out.stderr.strip(), out.stdout + out.stderr
 
@@ -212,10 +218,19 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
 def start_responders(svc, stack):
     out = svc.run("ExecStart")  # Type=forking: started once spawn-fcgi has exited
     assert out.returncode == 0, out.stderr
-    pids = stack.responder_pids()
+    pids = stack.responder_pids(svc.instance)
     assert len(pids) >= 2 and all(alive(p) for p in pids)
-    assert requests.get(stack.base + "/api/health", timeout=5).status_code == 200
     return pids
+
+
+def start_pools(stack):
+    """sora-fcgi@api and sora-fcgi@uploads, each in a control group of its own."""
+    api = Service("sora-fcgi@.service", stack, "api")
+    uploads = Service("sora-fcgi@.service", stack, "uploads")
+    start_responders(api, stack)
+    start_responders(uploads, stack)
+    assert requests.get(stack.base + "/api/health", timeout=5).status_code == 200
+    return api, uploads
 
 
 def running_job(stack, prompt):
@@ -227,9 +242,9 @@ def running_job(stack, prompt):
 
 def test_responder_unit_stop_keeps_workers_with_kill_mode_process(unit_stack):
     s = unit_stack
-    svc = Service("sora-fcgi.service", s)
+    api, svc = start_pools(s)  # generate goes to the uploads pool: its responders start the workers
     try:
-        responders = start_responders(svc, s)
+        responders = s.responder_pids("uploads")
         main = responders[0]  # systemd reads the first line of PIDFile
         job, worker = running_job(s, "through a restart [sim:delay=0.3] [sim:steps=12]")
         # The worker has a session of its own, apart from every responder's...
@@ -238,8 +253,9 @@ def test_responder_unit_stop_keeps_workers_with_kill_mode_process(unit_stack):
         assert worker in svc.members(responders)
 
         svc.stop(main)  # as the unit says: KillMode=process
-        assert not any(alive(p) for p in responders), "ExecStop leaves no responder behind"
+        wait_for(lambda: not any(alive(p) for p in responders), timeout=10, what="ExecStop stopping every responder")
         assert alive(worker), "KillMode=process must not touch the worker"
+        assert all(alive(p) for p in s.responder_pids("api")), "the other instance is untouched"
         assert s.wait(job, timeout=60)["status"] == "succeeded"
 
         # The same stop under the default KillMode=control-group kills the worker mid-job.
@@ -253,16 +269,16 @@ def test_responder_unit_stop_keeps_workers_with_kill_mode_process(unit_stack):
         assert doc["status"] == "failed" and doc["error"]["kind"] == "interrupted", doc
     finally:
         svc.cleanup()
+        api.cleanup()
 
 
 def test_reaper_unit_pass_leaves_the_workers_it_starts(unit_stack):
     """A oneshot pass that resumes a transfer starts a worker inside its own control group,
     which systemd stops when the pass exits: KillMode=process keeps the worker."""
     s = unit_stack
-    responders = Service("sora-fcgi.service", s)
+    pools = start_pools(s)
     svc = Service("sora-fcgi-reap.service", s)
     try:
-        start_responders(responders, s)
         job = s.generate("resume me [sim:slow=5]").json()["task_id"]
         s.wait(job, until=("transferring",))
         for pid in wait_for(s.worker_pids, what="a worker"):
@@ -278,4 +294,5 @@ def test_reaper_unit_pass_leaves_the_workers_it_starts(unit_stack):
         assert s.wait(job, timeout=60)["status"] == "succeeded"
     finally:
         svc.cleanup()
-        responders.cleanup()
+        for pool in pools:
+            pool.cleanup()
