@@ -12,44 +12,6 @@ public enum TransportEnd: Sendable, Equatable {
     case other(detail: String)
 }
 
-/// Wording that marks a refusal or moderation verdict (upstream-protocols.md A.7.3).
-public enum ModerationText {
-    /// Case-insensitive keywords; any one of them marks a moderation text.
-    public static let keywords = ["guardrail", "content polic", "violat", "moderation", "safety system",
-                                  "违规", "违反", "审核", "敏感", "安全策略"]
-
-    /// Whether `text` reads as a refusal. `审核` alone in a benign status line (`审核中`,
-    /// `审核通过`) does not count.
-    public static func matches(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        for keyword in keywords where lower.containsScalars(keyword) {
-            if keyword == "审核", isBenignReview(lower) { continue }
-            return true
-        }
-        return false
-    }
-
-    static func isBenignReview(_ lower: String) -> Bool {
-        let negative = ["未通过", "不通过", "失败", "拒绝", "没有通过"]
-        if negative.contains(where: { lower.containsScalars($0) }) { return false }
-        return lower.containsScalars("审核中") || lower.containsScalars("审核通过")
-    }
-
-    /// Capacity refusals before generation (A.8: "under heavy load").
-    public static func mentionsHeavyLoad(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        return ["heavy load", "overloaded", "负载过高", "负载较高"].contains { lower.containsScalars($0) }
-    }
-
-    /// "Model not found" / "no available channel" answers (A.7.1, A.1).
-    public static func saysModelUnavailable(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        return ["model not found", "model_not_found", "无可用渠道", "no available channel", "model does not exist",
-                "模型不存在", "not found model", "model is not available", "model_not_available"]
-            .contains { lower.containsScalars($0) }
-    }
-}
-
 /// Maps what went wrong with a generation call to the user-facing `JobFailure`: a kind, a
 /// friendly Chinese message for the page, and a short English `detail` (gateway message, request
 /// id, transport reason). Pure; details are scrubbed of `sk-…` keys, bearer tokens and URL
@@ -180,7 +142,7 @@ public enum FailureClassifier {
                               message: "生成过程中视频网关报告了错误，任务已终止。" + notResubmitted,
                               detail: detail)
         }
-        if ModerationText.mentionsHeavyLoad(reader.content) || ModerationText.mentionsHeavyLoad(reader.reasoning) {
+        if reader.mentionsHeavyLoad {
             return heavyLoad(detail: scrub("upstream under heavy load; \(context)"))
         }
         switch transportError {
@@ -203,7 +165,7 @@ public enum FailureClassifier {
         case .complete:
             break
         }
-        if reader.chunkCount > 0, !reader.sawDone, reader.finishReason == nil, reader.failureNotice == nil {
+        if reader.chunkCount > 0, !reader.sawEndOfAnswer, reader.failureNotice == nil {
             return JobFailure(kind: .streamCut,
                               message: "视频网关在返回视频之前结束了响应，且没有结束标记\(progressNote(reader))。这常常意味着内容被拒绝，但也可能是网关中断。"
                                 + notResubmitted,

@@ -1,0 +1,197 @@
+import Foundation
+
+/// What the A.6 rule needs to know about the candidates seen so far, in constant space: for
+/// "structured" candidates (Markdown links, Markdown images of a video, video tags) and for bare
+/// URLs, how many there were and the last one that qualifies by extension and by label.
+struct CandidateSummary: Sendable {
+    /// One kind of candidate.
+    struct Picks: Sendable {
+        var count = 0
+        var last: String?
+        /// The last non-preview candidate whose path ends in a video extension.
+        var lastByExtension: String?
+        /// The last non-preview candidate whose label is a known video label.
+        var lastByLabel: String?
+
+        mutating func add(_ candidate: LinkCandidate) {
+            count += 1
+            last = candidate.url
+            guard !candidate.isPreview else { return }
+            if candidate.hasVideoExtension { lastByExtension = candidate.url }
+            if candidate.hasVideoLabel { lastByLabel = candidate.url }
+        }
+
+        /// Adds the picks of text that came after this one.
+        mutating func append(_ later: Picks) {
+            count += later.count
+            last = later.last ?? last
+            lastByExtension = later.lastByExtension ?? lastByExtension
+            lastByLabel = later.lastByLabel ?? lastByLabel
+        }
+
+        /// A.6: the last candidate with a video extension, else the last with a video label.
+        var choice: String? { lastByExtension ?? lastByLabel }
+    }
+
+    var structured = Picks()
+    var bare = Picks()
+    /// Visible text other than whitespace lies outside bare URLs.
+    var hasOtherText = false
+    /// Every candidate in order, kept only when recording (diagnostics and tests).
+    var recordedStructured: [LinkCandidate]?
+    var recordedBare: [LinkCandidate]?
+
+    /// Bare URLs only count when there is no structured candidate.
+    private var active: Picks { structured.count > 0 ? structured : bare }
+
+    /// The link by the rule over the text seen so far (it can still change).
+    var streamingChoice: String? { active.choice }
+    /// A link that already qualifies by its extension: safe to persist at once.
+    var earlyLink: String? { active.lastByExtension }
+    /// The text is one bare URL and whitespace (a relay fork's final content is just the link).
+    var isWholeTextURL: Bool { structured.count == 0 && bare.count == 1 && !hasOtherText }
+    /// The link once the text has ended: a bare URL that is the whole text counts as the video.
+    var finalChoice: String? { isWholeTextURL ? bare.last : streamingChoice }
+
+    /// The recorded candidates as the rule sees them (structured if any, else bare).
+    var candidates: [LinkCandidate] {
+        let structuredList = recordedStructured ?? []
+        if !structuredList.isEmpty { return structuredList }
+        let bareList = recordedBare ?? []
+        if isWholeTextURL, let only = bareList.first {
+            return [LinkCandidate(url: only.url, label: nil, source: .bare, isWholeText: true)]
+        }
+        return bareList
+    }
+
+    mutating func add(_ span: LinkSpan, in text: Bytes) {
+        guard let url = span.url else { return }
+        let label = span.label.map { text.view($0).string.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let candidate: LinkCandidate
+        switch span.kind {
+        case .markdown:
+            candidate = LinkCandidate(url: url, label: label ?? "", source: .markdown)
+        case .image:
+            // A poster image is not the video, but an image syntax around a video file is (issue 7 §6).
+            candidate = LinkCandidate(url: url, label: label ?? "", source: .image)
+            guard candidate.hasVideoExtension else { return }
+        case .videoTag:
+            candidate = LinkCandidate(url: url, label: "video", source: .videoTag)
+        case .bare:
+            candidate = LinkCandidate(url: url, label: nil, source: .bare)
+            bare.add(candidate)
+            recordedBare?.append(candidate)
+            return
+        }
+        structured.add(candidate)
+        recordedStructured?.append(candidate)
+    }
+
+    /// Adds the summary of text that came after this one.
+    mutating func append(_ later: CandidateSummary) {
+        structured.append(later.structured)
+        bare.append(later.bare)
+        hasOtherText = hasOtherText || later.hasOtherText
+        if let list = later.recordedStructured { recordedStructured?.append(contentsOf: list) }
+        if let list = later.recordedBare { recordedBare?.append(contentsOf: list) }
+    }
+}
+
+/// Collects link candidates from text fed line by line, in bounded memory.
+///
+/// Most lines are scanned in place and forgotten. Only a construct still open at the end of a
+/// line (a Markdown label or a `<video>` tag that continues on the next line) is kept, from its
+/// start, in a window that is scanned again with the next line. The window is bounded
+/// (`maxWindowBytes`, `maxWindowLines`): past that the open construct is judged as if the text
+/// ended there. So memory does not grow with the length of the stream, while a link split across
+/// chunks is still seen whole (lines are assembled before they get here).
+struct LinkCollector: Sendable {
+    /// Most bytes kept for an open construct.
+    static let maxWindowBytes = 64 * 1024
+    /// Most lines an open construct may span before it is judged.
+    static let maxWindowLines = 256
+
+    private(set) var summary = CandidateSummary()
+    private var window: [UInt8] = []
+    private var windowLines = 0
+    /// The byte before `window[0]` (look-behind of a bare URL start).
+    private var before: UInt8 = 0x0A
+    private var spans: [LinkSpan] = []
+
+    /// - Parameter recording: also keep every candidate in order (`summary.candidates`).
+    init(recording: Bool = false) {
+        if recording {
+            summary.recordedStructured = []
+            summary.recordedBare = []
+        }
+    }
+
+    /// Adds one line with its line end (LF or CR; none for the unterminated end of the text).
+    mutating func add(_ line: Bytes) {
+        guard !line.isEmpty else { return }
+        if window.isEmpty {
+            let resume = scan(line, mode: .streaming)
+            if resume < line.count {
+                if resume > 0 { before = line[resume - 1] }
+                window.append(contentsOf: line.view(resume..<line.count))
+                windowLines = 1
+            } else {
+                before = line[line.count - 1]
+            }
+            return
+        }
+        var text: [UInt8] = []
+        swap(&text, &window)
+        text.append(contentsOf: line)
+        windowLines += 1
+        let resume = text.withUnsafeBufferPointer { scan($0, mode: .streaming) }
+        if resume > 0 {
+            before = text[resume - 1]
+            text.removeSubrange(0..<resume)
+        }
+        if !text.isEmpty, text.count > Self.maxWindowBytes || windowLines > Self.maxWindowLines {
+            _ = text.withUnsafeBufferPointer { scan($0, mode: .complete) }
+            before = text[text.count - 1]
+            text.removeAll(keepingCapacity: true)
+        }
+        if text.isEmpty { windowLines = 0 }
+        swap(&text, &window)
+    }
+
+    /// Ends the text: judges a construct still open, as cut short unless `textIsComplete`.
+    mutating func finish(textIsComplete: Bool) {
+        guard !window.isEmpty else { return }
+        let text = window
+        window = []
+        windowLines = 0
+        _ = text.withUnsafeBufferPointer { scan($0, mode: textIsComplete ? .complete : .incomplete) }
+    }
+
+    /// Adds the (finished) candidates of a ```` ```json ```` block that was never closed, which
+    /// followed this collector's text; its fence line is visible text.
+    mutating func appendUnclosedBlock(_ block: LinkCollector) {
+        summary.append(block.summary)
+        summary.hasOtherText = true
+    }
+
+    /// Scans `s` and takes the decided spans into the summary; returns where the scan stopped.
+    private mutating func scan(_ s: Bytes, mode: LinkScanner.Mode) -> Int {
+        spans.removeAll(keepingCapacity: true)
+        let end = LinkScanner.scan(s, before: before, mode: mode, makeURLs: true, into: &spans)
+        if !summary.hasOtherText {
+            var k = 0
+            for span in spans where span.kind == .bare && span.url != nil {
+                if Self.hasNonSpace(s, k..<span.range.lowerBound) { break }
+                k = span.range.upperBound
+            }
+            summary.hasOtherText = Self.hasNonSpace(s, k..<end)
+        }
+        for span in spans { summary.add(span, in: s) }
+        return end
+    }
+
+    private static func hasNonSpace(_ s: Bytes, _ range: Range<Int>) -> Bool {
+        for k in range where !ASCII.isSpace(s[k]) { return true }
+        return false
+    }
+}
