@@ -47,12 +47,55 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return (scalar, length)
     }
 
-    /// Length of the whitespace scalar at `i` (ASCII or Unicode `White_Space`), 0 if none.
+    /// Length of the whitespace scalar at `i` (Unicode `White_Space`: ASCII space, tab and line
+    /// ends, NEL, NBSP, U+1680, U+2000–200A, U+2028/2029, U+202F, U+205F, U+3000), 0 if none.
     func whitespaceLength(at i: Int) -> Int {
         let b = self[i]
         if b < 0x80 { return ASCII.isSpace(b) ? 1 : 0 }
-        let (scalar, length) = scalar(at: i)
-        return scalar?.properties.isWhitespace == true ? length : 0
+        switch b {
+        case 0xC2:
+            return i + 1 < count && (self[i + 1] == 0x85 || self[i + 1] == 0xA0) ? 2 : 0
+        case 0xE1:
+            return i + 2 < count && self[i + 1] == 0x9A && self[i + 2] == 0x80 ? 3 : 0
+        case 0xE2:
+            guard i + 2 < count else { return 0 }
+            let b1 = self[i + 1], b2 = self[i + 2]
+            if b1 == 0x80, (0x80...0x8A).contains(b2) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF { return 3 }
+            return b1 == 0x81 && b2 == 0x9F ? 3 : 0
+        case 0xE3:
+            return i + 2 < count && self[i + 1] == 0x80 && self[i + 2] == 0x80 ? 3 : 0
+        default:
+            return 0
+        }
+    }
+
+    /// The first index at or after `from` holding `a` or `b`, or `count`. Looks at eight bytes at
+    /// a time (SWAR), which is what makes framing and string scanning cheap.
+    @inline(__always) func firstIndex(of a: UInt8, or b: UInt8, from: Int) -> Int {
+        var i = from
+        let n = count
+        if let base = baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            let maskA = ones &* UInt64(a)
+            let maskB = ones &* UInt64(b)
+            while i + 8 <= n {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                // Exact zero-byte test: the high bit of each byte of `hits` is set iff that byte of
+                // `word` equals `a` or `b` (no false positives, so the first one is the answer).
+                let xa = word ^ maskA
+                let xb = word ^ maskB
+                let hits = ~((xa & lows) &+ lows | xa | lows) | ~((xb & lows) &+ lows | xb | lows)
+                if hits != 0 { return i + hits.trailingZeroBitCount / 8 }
+                i += 8
+            }
+        }
+        while i < n {
+            let c = self[i]
+            if c == a || c == b { return i }
+            i += 1
+        }
+        return n
     }
 
     /// Whether the bytes at `i` are `needle`, ASCII letters compared case-insensitively
@@ -103,10 +146,15 @@ extension UnsafeBufferPointer where Element == UInt8 {
     }
 
     /// Whether the bytes are exactly `literal`.
-    func equals(_ literal: StaticString) -> Bool {
-        literal.withUTF8Buffer { lit in
-            lit.count == count && (count == 0 || memcmpEqual(baseAddress!, lit.baseAddress!, count))
-        }
+    @inline(__always) func equals(_ literal: StaticString) -> Bool {
+        guard literal.utf8CodeUnitCount == count else { return false }
+        guard literal.hasPointerRepresentation else { return literal.withUTF8Buffer { equals($0) } }
+        return count == 0 || memcmpEqual(baseAddress!, literal.utf8Start, count)
+    }
+
+    /// Whether both views hold the same bytes.
+    func equals(_ other: Bytes) -> Bool {
+        count == other.count && (count == 0 || memcmpEqual(baseAddress!, other.baseAddress!, count))
     }
 
     /// The bytes as a `String` (ill-formed UTF-8 repaired with U+FFFD).
@@ -127,10 +175,61 @@ extension UnsafeBufferPointer where Element == UInt8 {
     @inline(__always) func matches(_ needle: StaticString, at i: Int) -> Bool {
         needle.withUTF8Buffer { matchesFolded($0, at: i) }
     }
+}
 
-    /// Whether any of `needles` (lower case) occurs, ASCII letters folded.
-    func containsAny(_ needles: [StaticString]) -> Bool {
-        for needle in needles where containsFolded(needle) { return true }
-        return false
+/// The set of byte values in some text (ASCII letters folded to lower case): a cheap test that
+/// a marker cannot occur, before searching for it.
+struct ByteSet: Sendable, Equatable {
+    static func == (a: ByteSet, b: ByteSet) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    init() {}
+
+    /// The bytes of `text`, letters folded.
+    init(_ text: Bytes) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            let w = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+            for b in text { w[Int(b >> 6)] |= UInt64(1) << UInt64(b & 63) }
+        }
+        // Fold: capitals (0x41–0x5A, bits 1–26 of the second word) also count as 0x61–0x7A.
+        words.1 |= (words.1 & (0x3FF_FFFF << 1)) << 32
+        self.words = words
+    }
+
+    @inline(__always) mutating func insert(_ b: UInt8) {
+        let bit = UInt64(1) << UInt64(b & 63)
+        switch b >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
+        }
+    }
+
+    /// A byte that can start a link construct occurs: `!`, `[`, `<` or `h`/`H`.
+    var mayHoldLinks: Bool {
+        words.0 & (1 << 0x21 | 1 << 0x3C) != 0 || words.1 & (1 << (0x5B - 64) | 1 << (0x68 - 64)) != 0
+    }
+
+    /// An ASCII letter or digit occurs.
+    var hasASCIILetterOrDigit: Bool {
+        words.0 & (0x3FF << 0x30) != 0 || words.1 & (0x3FF_FFFF << (0x61 - 64)) != 0
+    }
+
+    /// The set without the ASCII digits (no marker holds one, and progress lines differ only there).
+    var withoutDigits: ByteSet {
+        var copy = self
+        copy.words.0 &= ~(0x3FF << 0x30)
+        return copy
+    }
+
+    /// Every byte of `other` is in this set.
+    @inline(__always) func contains(_ other: ByteSet) -> Bool {
+        other.words.0 & ~words.0 == 0 && other.words.1 & ~words.1 == 0
+            && other.words.2 & ~words.2 == 0 && other.words.3 & ~words.3 == 0
     }
 }

@@ -91,7 +91,6 @@ public struct ChatStreamReader: Sendable {
     private var keptReasoning: [UInt8] = []
     private var modelBytes: [UInt8] = []
     private var idBytes: [UInt8] = []
-    private var scratch: [UInt8] = []
     private var finalLink: String?
 
     /// Creates an empty reader.
@@ -117,9 +116,10 @@ public struct ChatStreamReader: Sendable {
     public var failureNotice: String? { log.failureNotice }
     /// A line said the upstream is under heavy load (A.8): a capacity refusal.
     public var mentionsHeavyLoad: Bool { log.mentionsHeavyLoad }
-    /// `model` as the chunks name it (may differ from the requested name).
+    /// `model` as the first chunk that names one does (may differ from the requested name).
     public var responseModel: String? { modelBytes.isEmpty ? nil : String(decoding: modelBytes, as: UTF8.self) }
-    /// The answer's own `id` (`chatcmpl-…`, `foaicmpl-…`), for logs and support requests.
+    /// The answer's own `id` (`chatcmpl-…`, `foaicmpl-…`; the first non-empty one), for logs and
+    /// support requests.
     public var responseID: String? { idBytes.isEmpty ? nil : String(decoding: idBytes, as: UTF8.self) }
     /// The first `transcriptLimit` bytes (shared with `reasoning`) of the concatenated `delta.content`.
     public var content: String { String(decoding: keptContent, as: UTF8.self) }
@@ -315,8 +315,8 @@ public struct ChatStreamReader: Sendable {
         }
         if carriesError, !fields.hasChoices { return }
         chunkCount += 1
-        if let model = fields.model { Self.remember(payload, model, in: &modelBytes) }
-        if let id = fields.id { Self.remember(payload, id, in: &idBytes) }
+        if modelBytes.isEmpty, let model = fields.model { Self.remember(payload, model, in: &modelBytes) }
+        if idBytes.isEmpty, let id = fields.id { Self.remember(payload, id, in: &idBytes) }
         if let message = fields.message {
             if let text = message.reasoningContent ?? message.reasoning { append(payload, text, to: .reasoning) }
             switch message.content {
@@ -334,29 +334,28 @@ public struct ChatStreamReader: Sendable {
     private enum Channel { case content, reasoning }
 
     private mutating func append(_ payload: Bytes, _ string: JSONStringRef, to channel: Channel) {
-        var text: [UInt8] = []
-        swap(&text, &scratch)
-        switch channel {
-        case .content: JSONText.decode(payload, string, into: &text, pendingHighSurrogate: &contentText.pendingHighSurrogate)
-        case .reasoning: JSONText.decode(payload, string, into: &text, pendingHighSurrogate: &reasoningText.pendingHighSurrogate)
+        // Decoded straight into a temporary buffer (on the stack when small): no array per chunk.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: JSONText.maxDecodedCount(string)) { buffer in
+            let count: Int
+            switch channel {
+            case .content:
+                count = JSONText.decode(payload, string, to: buffer.baseAddress!, pendingHighSurrogate: &contentText.pendingHighSurrogate)
+            case .reasoning:
+                count = JSONText.decode(payload, string, to: buffer.baseAddress!, pendingHighSurrogate: &reasoningText.pendingHighSurrogate)
+            }
+            deliver(Bytes(rebasing: buffer[0..<count]), to: channel)
         }
-        deliver(text, to: channel)
-        text.removeAll(keepingCapacity: true)
-        swap(&text, &scratch)
     }
 
     private mutating func appendParts(_ payload: Bytes, _ parts: Range<Int>) {
         var text: [UInt8] = []
-        swap(&text, &scratch)
         do {
             try ChatPayload.appendPartTexts(payload, parts: parts, into: &text,
                                             pendingHighSurrogate: &contentText.pendingHighSurrogate)
         } catch {
             malformedEvents += 1  // cannot happen: `ChatPayload.scan` validated these bytes
         }
-        deliver(text, to: .content)
-        text.removeAll(keepingCapacity: true)
-        swap(&text, &scratch)
+        text.withUnsafeBufferPointer { deliver($0, to: .content) }
     }
 
     private mutating func readOutput(_ payload: Bytes, _ output: Range<Int>) {
@@ -375,10 +374,10 @@ public struct ChatStreamReader: Sendable {
         case .content: JSONText.flush(&contentText.pendingHighSurrogate, into: &text)
         case .reasoning: JSONText.flush(&reasoningText.pendingHighSurrogate, into: &text)
         }
-        deliver(text, to: channel)
+        text.withUnsafeBufferPointer { deliver($0, to: channel) }
     }
 
-    private mutating func deliver(_ text: [UInt8], to channel: Channel) {
+    private mutating func deliver(_ text: Bytes, to channel: Channel) {
         guard !text.isEmpty else { return }
         if keptContent.count + keptReasoning.count + text.count <= transcriptLimit {
             switch channel {
@@ -388,24 +387,16 @@ public struct ChatStreamReader: Sendable {
         } else {
             transcriptTruncated = true
         }
-        text.withUnsafeBufferPointer { bytes in
-            switch channel {
-            case .content: contentText.append(bytes, log: &log)
-            case .reasoning: reasoningText.append(bytes, log: &log)
-            }
+        switch channel {
+        case .content: contentText.append(text, log: &log)
+        case .reasoning: reasoningText.append(text, log: &log)
         }
     }
 
-    /// Keeps a non-empty string field, copying only when it changed (it rarely does).
+    /// Keeps a string field (nothing when it is empty).
     private static func remember(_ payload: Bytes, _ ref: JSONStringRef, in stored: inout [UInt8]) {
-        guard !ref.range.isEmpty else { return }
-        if !ref.hasEscapes {
-            let value = payload.view(ref.range)
-            if value.count == stored.count, value.elementsEqual(stored) { return }
-            stored.removeAll(keepingCapacity: true)
-            stored.append(contentsOf: value)
-            return
-        }
-        stored = Array(JSONText.string(payload, ref).utf8)
+        var pending: UInt16?
+        JSONText.decode(payload, ref, into: &stored, pendingHighSurrogate: &pending)
+        JSONText.flush(&pending, into: &stored)
     }
 }

@@ -24,8 +24,9 @@ enum JSONLenientValue: Sendable {
 /// It never builds values: callers walk the members they care about (`enterObject` /
 /// `nextKey`, `enterArray` / `nextElement`) and `skipValue` the rest, which still checks the
 /// syntax, so a payload is either read completely or rejected. Strings are returned as positions
-/// (`JSONStringRef`) and decoded by `JSONText` only when used. Lenient on one point: raw control
-/// characters inside strings are accepted (some relays send raw tabs).
+/// (`JSONStringRef`) and decoded by `JSONText` only when used. Lenient on two points: raw control
+/// characters inside strings are accepted (some relays send raw tabs), and UTF-8 inside strings is
+/// not checked here (text is repaired when it becomes a `String`).
 struct JSONCursor {
     /// Deepest nesting accepted (recursion bound).
     static let maxDepth = 64
@@ -61,7 +62,7 @@ struct JSONCursor {
 
     /// The next member's key, with the cursor on its value; nil (and the object left) at `}`.
     /// `isFirst` starts true for each object.
-    mutating func nextKey(_ isFirst: inout Bool) throws(JSONSyntaxError) -> JSONStringRef? {
+    @inline(__always) mutating func nextKey(_ isFirst: inout Bool) throws(JSONSyntaxError) -> JSONStringRef? {
         let b = peek()
         if b == UInt8(ascii: "}") {
             position += 1
@@ -112,13 +113,15 @@ struct JSONCursor {
     // MARK: - Values
 
     /// Reads a string (the cursor must be on its opening quote, whitespace aside).
-    mutating func readString() throws(JSONSyntaxError) -> JSONStringRef {
+    @inline(__always) mutating func readString() throws(JSONSyntaxError) -> JSONStringRef {
         guard peek() == UInt8(ascii: "\"") else { throw JSONSyntaxError() }
         position += 1
         let start = position
         var escapes = false
         let n = bytes.count
         while position < n {
+            position = bytes.firstIndex(of: UInt8(ascii: "\""), or: UInt8(ascii: "\\"), from: position)
+            guard position < n else { break }
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
                 defer { position += 1 }
@@ -139,7 +142,6 @@ struct JSONCursor {
                 }
                 continue
             }
-            position += 1
         }
         throw JSONSyntaxError()
     }

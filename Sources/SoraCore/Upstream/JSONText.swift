@@ -23,23 +23,32 @@ enum JSONText {
         return value
     }
 
-    /// Appends the decoded bytes of `ref` (positions in `bytes`) to `out`.
-    static func decode(_ bytes: Bytes, _ ref: JSONStringRef, into out: inout [UInt8], pendingHighSurrogate: inout UInt16?) {
+    /// Room `decode(_:_:to:pendingHighSurrogate:)` may need: escapes only shrink the text, and at
+    /// most one U+FFFD (3 bytes) for a surrogate left over from the previous string is added.
+    @inline(__always) static func maxDecodedCount(_ ref: JSONStringRef) -> Int { ref.range.count + 3 }
+
+    /// Writes the decoded bytes of `ref` (positions in `bytes`) at `out`, which has room for
+    /// `maxDecodedCount(ref)` bytes, and returns how many were written.
+    static func decode(_ bytes: Bytes, _ ref: JSONStringRef, to out: UnsafeMutablePointer<UInt8>,
+                       pendingHighSurrogate: inout UInt16?) -> Int {
         let end = ref.range.upperBound
         var i = ref.range.lowerBound
+        var count = 0
         if !ref.hasEscapes {
-            if i < end { flush(&pendingHighSurrogate, into: &out) }
-            out.append(contentsOf: bytes.view(ref.range))
-            return
+            guard i < end else { return 0 }
+            count += flush(&pendingHighSurrogate, to: out)
+            (out + count).update(from: bytes.baseAddress! + i, count: end - i)
+            return count + end - i
         }
         while i < end {
-            var j = i
-            while j < end, bytes[j] != UInt8(ascii: "\\") { j += 1 }
-            if j > i {
-                flush(&pendingHighSurrogate, into: &out)
-                out.append(contentsOf: bytes.view(i..<j))
+            let j = bytes.view(0..<end).firstIndex(of: UInt8(ascii: "\\"), or: UInt8(ascii: "\\"), from: i)
+            let runEnd = j
+            if runEnd > i {
+                count += flush(&pendingHighSurrogate, to: out + count)
+                (out + count).update(from: bytes.baseAddress! + i, count: runEnd - i)
+                count += runEnd - i
             }
-            if j >= end { break }
+            if runEnd >= end { break }
             let escape = bytes[j + 1]  // the cursor validated every escape
             i = j + 2
             if escape == UInt8(ascii: "u") {
@@ -47,58 +56,78 @@ enum JSONText {
                 i = j + 6
                 switch unit {
                 case 0xD800...0xDBFF:
-                    flush(&pendingHighSurrogate, into: &out)
+                    count += flush(&pendingHighSurrogate, to: out + count)
                     pendingHighSurrogate = unit
                 case 0xDC00...0xDFFF:
                     if let high = pendingHighSurrogate {
                         pendingHighSurrogate = nil
-                        let value = 0x10000 + (UInt32(high - 0xD800) << 10) + UInt32(unit - 0xDC00)
-                        appendUTF8(value, to: &out)
+                        count += writeUTF8(0x10000 + (UInt32(high - 0xD800) << 10) + UInt32(unit - 0xDC00), to: out + count)
                     } else {
-                        appendUTF8(0xFFFD, to: &out)
+                        count += writeUTF8(0xFFFD, to: out + count)
                     }
                 default:
-                    flush(&pendingHighSurrogate, into: &out)
-                    appendUTF8(UInt32(unit), to: &out)
+                    count += flush(&pendingHighSurrogate, to: out + count)
+                    count += writeUTF8(UInt32(unit), to: out + count)
                 }
                 continue
             }
-            flush(&pendingHighSurrogate, into: &out)
+            count += flush(&pendingHighSurrogate, to: out + count)
             switch escape {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            default: out.append(escape)  // \" \\ \/
+            case UInt8(ascii: "n"): out[count] = 0x0A
+            case UInt8(ascii: "r"): out[count] = 0x0D
+            case UInt8(ascii: "t"): out[count] = 0x09
+            case UInt8(ascii: "b"): out[count] = 0x08
+            case UInt8(ascii: "f"): out[count] = 0x0C
+            default: out[count] = escape  // \" \\ \/
             }
+            count += 1
+        }
+        return count
+    }
+
+    /// Appends the decoded bytes of `ref` to `out`.
+    static func decode(_ bytes: Bytes, _ ref: JSONStringRef, into out: inout [UInt8], pendingHighSurrogate: inout UInt16?) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxDecodedCount(ref)) { buffer in
+            let count = decode(bytes, ref, to: buffer.baseAddress!, pendingHighSurrogate: &pendingHighSurrogate)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
         }
     }
 
-    /// Emits a surrogate that lost its partner as U+FFFD.
-    @inline(__always) static func flush(_ pending: inout UInt16?, into out: inout [UInt8]) {
+    /// Writes U+FFFD for a surrogate that lost its partner; returns the bytes written.
+    @inline(__always) static func flush(_ pending: inout UInt16?, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard pending != nil else { return 0 }
+        pending = nil
+        return writeUTF8(0xFFFD, to: out)
+    }
+
+    /// Appends U+FFFD for a surrogate that lost its partner.
+    static func flush(_ pending: inout UInt16?, into out: inout [UInt8]) {
         if pending != nil {
             pending = nil
-            appendUTF8(0xFFFD, to: &out)
+            out.append(contentsOf: [0xEF, 0xBF, 0xBD])
         }
     }
 
-    static func appendUTF8(_ value: UInt32, to out: inout [UInt8]) {
+    @inline(__always) static func writeUTF8(_ value: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
         switch value {
         case 0..<0x80:
-            out.append(UInt8(value))
+            out[0] = UInt8(value)
+            return 1
         case 0x80..<0x800:
-            out.append(0xC0 | UInt8(value >> 6))
-            out.append(0x80 | UInt8(value & 0x3F))
+            out[0] = 0xC0 | UInt8(value >> 6)
+            out[1] = 0x80 | UInt8(value & 0x3F)
+            return 2
         case 0x800..<0x10000:
-            out.append(0xE0 | UInt8(value >> 12))
-            out.append(0x80 | UInt8((value >> 6) & 0x3F))
-            out.append(0x80 | UInt8(value & 0x3F))
+            out[0] = 0xE0 | UInt8(value >> 12)
+            out[1] = 0x80 | UInt8((value >> 6) & 0x3F)
+            out[2] = 0x80 | UInt8(value & 0x3F)
+            return 3
         default:
-            out.append(0xF0 | UInt8(value >> 18))
-            out.append(0x80 | UInt8((value >> 12) & 0x3F))
-            out.append(0x80 | UInt8((value >> 6) & 0x3F))
-            out.append(0x80 | UInt8(value & 0x3F))
+            out[0] = 0xF0 | UInt8(value >> 18)
+            out[1] = 0x80 | UInt8((value >> 12) & 0x3F)
+            out[2] = 0x80 | UInt8((value >> 6) & 0x3F)
+            out[3] = 0x80 | UInt8(value & 0x3F)
+            return 4
         }
     }
 
@@ -114,10 +143,21 @@ enum JSONText {
 
     /// Whether the decoded string is exactly `literal` (object keys are compared this way).
     @inline(__always) static func equals(_ bytes: Bytes, _ ref: JSONStringRef, _ literal: StaticString) -> Bool {
-        if !ref.hasEscapes {
-            guard ref.range.count == literal.utf8CodeUnitCount else { return false }
-            return bytes.view(ref.range).equals(literal)
+        let n = literal.utf8CodeUnitCount
+        guard !ref.hasEscapes, literal.hasPointerRepresentation else { return slowEquals(bytes, ref, literal) }
+        guard ref.range.count == n else { return false }
+        let key = bytes.baseAddress! + ref.range.lowerBound
+        let expected = literal.utf8Start
+        var k = 0
+        while k < n {
+            if key[k] != expected[k] { return false }
+            k += 1
         }
+        return true
+    }
+
+    /// `equals` for a key with escapes (or a one-scalar literal).
+    private static func slowEquals(_ bytes: Bytes, _ ref: JSONStringRef, _ literal: StaticString) -> Bool {
         var out: [UInt8] = []
         var pending: UInt16?
         decode(bytes, ref, into: &out, pendingHighSurrogate: &pending)

@@ -126,9 +126,16 @@ struct LinkCollector: Sendable {
         }
     }
 
-    /// Adds one line with its line end (LF or CR; none for the unterminated end of the text).
-    mutating func add(_ line: Bytes) {
+    /// Adds one line with its line end (LF or CR; none for the unterminated end of the text);
+    /// `present` is the line's byte set.
+    mutating func add(_ line: Bytes, present: ByteSet) {
         guard !line.isEmpty else { return }
+        if window.isEmpty, !present.mayHoldLinks {
+            // No construct can start here: only the "other text" check needs the bytes.
+            if !summary.hasOtherText { summary.hasOtherText = Self.hasNonSpace(line, 0..<line.count) }
+            before = line[line.count - 1]
+            return
+        }
         if window.isEmpty {
             let resume = scan(line, mode: .streaming)
             if resume < line.count {
@@ -176,7 +183,7 @@ struct LinkCollector: Sendable {
 
     /// Scans `s` and takes the decided spans into the summary; returns where the scan stopped.
     private mutating func scan(_ s: Bytes, mode: LinkScanner.Mode) -> Int {
-        spans.removeAll(keepingCapacity: true)
+        if !spans.isEmpty { spans.removeAll(keepingCapacity: true) }
         let end = LinkScanner.scan(s, before: before, mode: mode, makeURLs: true, into: &spans)
         if !summary.hasOtherText {
             var k = 0

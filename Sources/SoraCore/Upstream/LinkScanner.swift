@@ -51,7 +51,7 @@ enum LinkScanner {
         while i < n {
             let c = s[i]
             // Only these bytes can start a construct: "!", "[", "<", "h", "H".
-            guard c == 0x21 || c == 0x5B || c == 0x3C || c | 0x20 == 0x68 else {
+            guard startsConstruct(c) else {
                 i += 1
                 continue
             }
@@ -101,6 +101,13 @@ enum LinkScanner {
             i += 1
         }
         return n
+    }
+
+    /// `!`, `[`, `<`, `h` or `H`, by a bit test.
+    @inline(__always) private static func startsConstruct(_ b: UInt8) -> Bool {
+        let low: UInt64 = 1 << 0x21 | 1 << 0x3C
+        let high: UInt64 = 1 << (0x5B - 64) | 1 << (0x68 - 64) | 1 << (0x48 - 64)
+        return b < 64 ? (low >> UInt64(b)) & 1 != 0 : b < 128 && (high >> UInt64(b - 64)) & 1 != 0
     }
 
     // MARK: - Constructs

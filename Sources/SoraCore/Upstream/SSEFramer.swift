@@ -59,15 +59,15 @@ struct SSEFramer: Sendable {
             lastByteWasCR = false
             if input[0] == 0x0A { i = 1 }  // second half of a CRLF split across feeds
         }
+        // The usual event is one `data:` line that lies whole in `input`: it is dispatched from
+        // there, and copied only if the feed ends before its blank line.
+        var dataInInput: Bytes?
+        defer { if let pending = dataInInput { data.append(contentsOf: pending) } }
         while i < n {
-            var j = i
-            while j < n {
-                let b = input[j]
-                if b <= 0x0D, b == 0x0A || b == 0x0D { break }
-                j += 1
-            }
+            var j = input.firstIndex(of: 0x0A, or: 0x0D, from: i)
             if carry.count + (j - i) > maxLineBytes {
                 fail(.lineTooLong(limit: maxLineBytes))
+                dataInInput = nil
                 return
             }
             if j == n {
@@ -75,16 +75,19 @@ struct SSEFramer: Sendable {
                 return
             }
             if carry.isEmpty {
-                interpretLine(input.view(i..<j), dispatch)
+                interpretLine(input.view(i..<j), isInInput: true, dataInInput: &dataInInput, dispatch)
             } else {
                 carry.append(contentsOf: input.view(i..<j))
                 var line: [UInt8] = []
                 swap(&line, &carry)
-                line.withUnsafeBufferPointer { interpretLine($0, dispatch) }
+                line.withUnsafeBufferPointer { interpretLine($0, isInInput: false, dataInInput: &dataInInput, dispatch) }
                 line.removeAll(keepingCapacity: true)
                 swap(&line, &carry)
             }
-            if error != nil { return }
+            if error != nil {
+                dataInInput = nil
+                return
+            }
             if input[j] == 0x0D {
                 if j + 1 < n {
                     if input[j + 1] == 0x0A { j += 1 }
@@ -102,12 +105,13 @@ struct SSEFramer: Sendable {
         guard finishedMidEvent == nil else { return }
         let midEvent = error != nil ? true : hasPartialEvent
         if dispatchIncomplete && error == nil {
+            var none: Bytes?
             if !carry.isEmpty {
                 let line = carry
                 carry = []
-                line.withUnsafeBufferPointer { interpretLine($0, dispatch) }
+                line.withUnsafeBufferPointer { interpretLine($0, isInInput: false, dataInInput: &none, dispatch) }
             }
-            if error == nil { dispatchEvent(dispatch) }
+            if error == nil { dispatchEvent(&none, dispatch) }
         }
         finishedMidEvent = midEvent
         carry = []
@@ -122,14 +126,17 @@ struct SSEFramer: Sendable {
         data = []
     }
 
-    private mutating func interpretLine(_ raw: Bytes, _ dispatch: (SSEFrame) -> Void) {
+    /// Reads one line. The first `data:` line of an event that lies in the caller's input
+    /// (`isInInput`) is only noted in `dataInInput`; anything else is copied into `data`.
+    private mutating func interpretLine(_ raw: Bytes, isInInput: Bool, dataInInput: inout Bytes?,
+                                        _ dispatch: (SSEFrame) -> Void) {
         var line = raw
         if atStreamStart {
             atStreamStart = false
             if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF { line = line.view(3..<line.count) }
         }
         if line.isEmpty {
-            dispatchEvent(dispatch)
+            dispatchEvent(&dataInInput, dispatch)
             return
         }
         if line[0] == 0x3A { return }  // ":" comment
@@ -145,9 +152,19 @@ struct SSEFramer: Sendable {
         }
         fieldsPending = true
         if name.equals("data") {
-            if data.count + value.count + 1 > maxEventBytes {
+            if (dataInInput?.count ?? data.count) + value.count + 1 > maxEventBytes {
                 fail(.eventTooLarge(limit: maxEventBytes))
+                dataInInput = nil
                 return
+            }
+            if !hasDataLine, isInInput {
+                dataInInput = value
+                hasDataLine = true
+                return
+            }
+            if let pending = dataInInput {
+                data.append(contentsOf: pending)
+                dataInInput = nil
             }
             if hasDataLine { data.append(0x0A) }
             data.append(contentsOf: value)
@@ -170,8 +187,15 @@ struct SSEFramer: Sendable {
 
     /// A blank line: dispatch the pending event if at least one `data` line was seen, then reset
     /// the per-event buffers.
-    private mutating func dispatchEvent(_ dispatch: (SSEFrame) -> Void) {
-        if hasDataLine {
+    private mutating func dispatchEvent(_ dataInInput: inout Bytes?, _ dispatch: (SSEFrame) -> Void) {
+        if let pending = dataInInput {
+            dataInInput = nil
+            eventType.withUnsafeBufferPointer { t in
+                lastEventID.withUnsafeBufferPointer { id in
+                    dispatch(SSEFrame(data: pending, eventType: t, lastEventID: id))
+                }
+            }
+        } else if hasDataLine {
             data.withUnsafeBufferPointer { d in
                 eventType.withUnsafeBufferPointer { t in
                     lastEventID.withUnsafeBufferPointer { id in
@@ -180,9 +204,9 @@ struct SSEFramer: Sendable {
                 }
             }
         }
-        data.removeAll(keepingCapacity: true)
+        if !data.isEmpty { data.removeAll(keepingCapacity: true) }
         hasDataLine = false
-        eventType.removeAll(keepingCapacity: true)
+        if !eventType.isEmpty { eventType.removeAll(keepingCapacity: true) }
         fieldsPending = false
     }
 }

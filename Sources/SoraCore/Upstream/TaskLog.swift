@@ -115,16 +115,13 @@ enum TaskLog {
 
     // MARK: - Markers
 
-    static let queuedMarkers: [StaticString] = ["排队中", "队列", "⌛", "queued", "in queue"]
-    static let runningMarkers: [StaticString] = ["生成中", "🏃", "processing", "generation process begins", "generating", "progress"]
-    /// ("generation complete" also covers "generation completed".)
-    static let doneMarkers: [StaticString] = ["生成完成", "生成成功", "✅", "generation complete"]
-
-    /// The most advanced phase whose marker appears on the line; a progress number means running.
-    static func phase(in text: Bytes, hasProgress: Bool) -> UpstreamPhase? {
-        if text.containsAny(doneMarkers) { return .done }
-        if hasProgress || text.containsAny(runningMarkers) { return .running }
-        if text.containsAny(queuedMarkers) { return .queued }
+    /// The most advanced phase whose marker appears on the line (`candidates` from
+    /// `Marker.table`); a progress number means running.
+    static func phase(in text: Bytes, candidates: UInt64, hasProgress: Bool) -> UpstreamPhase? {
+        let table = Marker.table
+        if table.occurs(.done, in: text, candidates: candidates) { return .done }
+        if hasProgress || table.occurs(.running, in: text, candidates: candidates) { return .running }
+        if table.occurs(.queued, in: text, candidates: candidates) { return .queued }
         return nil
     }
 
@@ -136,6 +133,10 @@ enum TaskLog {
         var start = 0
         while start < text.count, text[start] == UInt8(ascii: "*") || text[start] == UInt8(ascii: "_") { start += 1 }
         let line = text.view(start..<text.count)
+        // Every label starts with "t", "i" or "任" (E4 BB BB).
+        guard let first = line.first, ASCII.lower(first) == UInt8(ascii: "t") || ASCII.lower(first) == UInt8(ascii: "i") || first == 0xE4 else {
+            return nil
+        }
         for label in taskIDLabels {
             let length = label.utf8CodeUnitCount
             guard line.count > length, line.matches(label, at: 0) else { continue }
@@ -165,10 +166,10 @@ enum TaskLog {
         text.hasPrefixFolded("sid:") || text.hasPrefixFolded("sid：")
     }
 
-    static let failureMarkers: [StaticString] = ["失败", "❌", "failed", "failure", "error", "错误", "heavy load"]
-
-    /// The line reports a failure (without saying why).
-    static func reportsFailure(_ text: Bytes) -> Bool { text.containsAny(failureMarkers) }
+    /// The line reports a failure, without saying why (`candidates` from `Marker.table`).
+    static func reportsFailure(_ text: Bytes, candidates: UInt64) -> Bool {
+        Marker.table.occurs(.failure, in: text, candidates: candidates)
+    }
 
     // MARK: - Display
 
@@ -193,8 +194,13 @@ enum TaskLog {
                 continue
             }
             let (scalar, length) = line.scalar(at: i)
-            if let scalar, scalar.properties.isAlphabetic || scalar.properties.numericType != nil { return true }
             i += length
+            guard let scalar else { continue }
+            switch scalar.value {
+            case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3: return true  // CJK ideographs, Hangul: letters
+            case 0x1F300...0x1FAFF: continue  // emoji pictographs: neither
+            default: if scalar.properties.isAlphabetic || scalar.properties.numericType != nil { return true }
+            }
         }
         return false
     }

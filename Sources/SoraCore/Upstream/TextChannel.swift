@@ -49,12 +49,7 @@ struct TextChannel: Sendable {
             if text[0] == 0x0A { i = 1 }
         }
         while i < n {
-            var j = i
-            while j < n {
-                let b = text[j]
-                if b <= 0x0D, b == 0x0A || b == 0x0D { break }
-                j += 1
-            }
+            var j = text.firstIndex(of: 0x0A, or: 0x0D, from: i)
             if j == n {
                 carry.append(contentsOf: text.view(i..<n))
                 if carry.count > Self.maxLineBytes { breakLongLine(log: &log) }
@@ -124,23 +119,24 @@ struct TextChannel: Sendable {
                 fencedLinks = LinkCollector(recording: recordsLinks)
             case .none:
                 fence = .other
-                links.add(full)
+                links.add(full, present: ByteSet(full))
             case .json:
                 fence = .none
             case .other:
                 fence = .none
-                links.add(full)
+                links.add(full, present: ByteSet(full))
             }
             return
         }
+        let present = ByteSet(full)
         switch fence {
         case .json:
-            fencedLinks.add(full)
+            fencedLinks.add(full, present: present)
         case .other:
-            links.add(full)
+            links.add(full, present: present)
         case .none:
-            links.add(full)
-            if interpretsLines { log.interpret(body, isPartial: isPartial) }
+            links.add(full, present: present)
+            if interpretsLines { log.interpret(body, present: present, isPartial: isPartial) }
         }
     }
 
