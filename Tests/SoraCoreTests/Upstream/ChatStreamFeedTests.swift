@@ -146,6 +146,14 @@ struct ChatStreamFeedTests {
         #expect(reader.malformedEvents == 0)
     }
 
+    @Test func crlfSplitsInFramingAndInTextCountOnce() {
+        let reader = feedStream([FeedFixture.crlfMultiLineDataAndCRLFSplitBetweenDeltas.bytes])
+        #expect(reader.malformedEvents == 0)
+        #expect(reader.chunkCount == 2)
+        #expect(reader.progress == 21)
+        #expect(reader.videoLink == "https://e.example/play?id=7")  // by its label, which spans the CRLF
+    }
+
     @Test func eventTypedErrorIsTheStreamError() {
         let reader = feedStream([Array("event: error\ndata: {\"error\":{\"message\":\"quota exceeded\",\"code\":429}}\n\n".utf8)])
         #expect(reader.streamError == GatewayError(message: "quota exceeded", code: "429"))
@@ -258,7 +266,10 @@ struct ChatStreamFeedTests {
         var reader = ChatStreamReader(transcriptLimit: 1024)
         let filler = sseBody([contentChunk(String(repeating: "\\u003e 🏃 进度：10.0%\\n", count: 40))])
         for _ in 0..<100 { reader.feed(filler) }  // about 100 kB of text
-        reader.feed(sseBody([contentChunk("\\u003e 🏃 进度：77.7%\\n\\u003e ✅ 视频生成成功，[点击这里](https://c.example/end.mp4)\\n", finish: "stop"), "[DONE]"]))
+        // The last piece does not fit in what is left of the transcript either.
+        let last = String(repeating: "\\u003e 🏃 进度：10.0%\\n", count: 10)
+            + "\\u003e 🏃 进度：77.7%\\n\\u003e ✅ 视频生成成功，[点击这里](https://c.example/end.mp4)\\n"
+        reader.feed(sseBody([contentChunk(last, finish: "stop"), "[DONE]"]))
         reader.finish()
         #expect(reader.videoLink == "https://c.example/end.mp4")
         #expect(reader.progress == 77.7)

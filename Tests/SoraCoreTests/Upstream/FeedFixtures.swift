@@ -18,6 +18,7 @@ enum FeedFixture: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case escapesAndSurrogateSplitAcrossChunks
     case rawUTF8SplitAcrossChunks
     case crOnlyFramingWithFieldsAndMultiLineData
+    case crlfMultiLineDataAndCRLFSplitBetweenDeltas
 
     var testDescription: String { rawValue }
 
@@ -98,6 +99,15 @@ enum FeedFixture: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let text = "retry: 3000\r: comment\rid: 7\revent: message\rdata:{\"choices\":[{\"delta\":\rdata: {\"content\":\"> 进度：64%\\n\"}}]}\r\r"
                 + "id: 8\rdata: {\"choices\":[{\"delta\":{\"content\":\"<video src=\\\"https://v.example/a.webm\\\"></video>\\n\"},\"finish_reason\":\"stop\"}]}\r\r"
                 + "data: [DONE]\r\r"
+            return Array(text.utf8)
+        case .crlfMultiLineDataAndCRLFSplitBetweenDeltas:
+            // An event whose JSON spans two `data:` lines (a CRLF cut between feeds must not end
+            // it), and a Markdown label spanning a CRLF whose halves come in two deltas.
+            let text = ": ping\r\n"
+                + "data: {\"choices\":[{\"delta\":\r\ndata: {\"content\":\"> 进度：21%\\n> ✅ [点击\\r\"}}]}\r\n\r\n"
+                + "data: {\"choices\":[{\"delta\":{\"content\":\"\\n这里](https://e.example/play?id=7)\\r\\n\"},\r\n"
+                + "data: \"finish_reason\":\"stop\"}]}\r\n\r\n"
+                + "data: [DONE]\r\n\r\n"
             return Array(text.utf8)
         }
     }
