@@ -104,8 +104,8 @@ enum FeedFixture: String, CaseIterable, Sendable, CustomTestStringConvertible {
             // An event whose JSON spans two `data:` lines (a CRLF cut between feeds must not end
             // it), and a Markdown label spanning a CRLF whose halves come in two deltas.
             let text = ": ping\r\n"
-                + "data: {\"choices\":[{\"delta\":\r\ndata: {\"content\":\"> 进度：21%\\n> ✅ [点击\\r\"}}]}\r\n\r\n"
-                + "data: {\"choices\":[{\"delta\":{\"content\":\"\\n这里](https://e.example/play?id=7)\\r\\n\"},\r\n"
+                + "data: {\"choices\":[{\"delta\":\r\ndata: {\"content\":\"> 进度：21%\\n> ✅ [下载\\r\"}}]}\r\n\r\n"
+                + "data: {\"choices\":[{\"delta\":{\"content\":\"\\n视频](https://e.example/play?id=7)\\r\\n\"},\r\n"
                 + "data: \"finish_reason\":\"stop\"}]}\r\n\r\n"
                 + "data: [DONE]\r\n\r\n"
             return Array(text.utf8)
