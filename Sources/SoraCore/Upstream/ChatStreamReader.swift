@@ -14,7 +14,8 @@ public enum ChatBodyFormat: String, Sendable {
 /// Driving it (the whole surface a worker needs):
 /// ```swift
 /// var reader = ChatStreamReader()
-/// // every body chunk of a 200 answer, whatever its Content-Type:
+/// // every body chunk of a 200 answer that is SSE, JSON or text (an HTML page is no answer:
+/// // FailureClassifier.httpError), whatever the Content-Type says:
 /// reader.feed(chunk)                    // UnsafeRawBufferPointer or any bytes
 /// reader.earlyVideoLink                 // persist it as soon as it appears
 /// reader.progress, reader.stage, reader.upstreamTaskID   // for the status file
@@ -27,8 +28,9 @@ public enum ChatBodyFormat: String, Sendable {
 /// A body whose first non-blank byte is `{` is read as one JSON object at `finish` (a
 /// `chat.completion`'s `choices[0].message.content` counts like streamed deltas, an `error` object
 /// like an in-stream error); anything else is framed as SSE. `readCompletion(body:)` does both
-/// steps for a body already in hand. The older event interface (`SSEParser` +
-/// `consume(_:)`) still works and gives the same results.
+/// steps for a body already in hand. The older event interface (`SSEParser` + `consume(_:)`)
+/// still works and gives the same results, except that a `String` per event cannot join a UTF-8
+/// character split between two deltas.
 ///
 /// Cost and memory: SSE lines are framed on bytes, each payload is scanned once by a small JSON
 /// cursor that only decodes `choices[0].delta.content` / `reasoning_content` / `finish_reason`,

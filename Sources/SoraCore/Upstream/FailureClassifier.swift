@@ -104,16 +104,17 @@ public enum FailureClassifier {
 
     // MARK: - After the stream
 
-    /// Classifies the end of a 200 stream (A.7.2–A.7.5); nil when the reader found a video link.
-    /// The reader is finished on a copy first (as complete text only for `.complete`), unless the
-    /// caller already finished it. Map a body that ended inside an event
-    /// (`SSEParser.hasPartialEvent`) to `.cut` before calling.
+    /// Classifies the end of a 200 answer (A.7.2–A.7.5), streamed or a whole JSON body; nil when
+    /// the reader found a video link. The reader is finished on a copy first (as complete text
+    /// only for `.complete`), unless the caller already finished it. Map a body that ended inside
+    /// an event (`ChatStreamReader.endedMidEvent` after `finish`, or `SSEParser.hasPartialEvent`
+    /// on the event interface) to `.cut` before calling.
     ///
     /// Order: refusal text or `content_filter` → `moderation`; in-stream error (moderation wording
     /// → `moderation`, capacity → `upstream`, else `upstream`); "under heavy load" text →
     /// `upstream`; a cut body → `stream_cut`; timeouts → `timeout`; other transport errors →
-    /// `upstream`; a body that ended with neither `[DONE]` nor a `finish_reason` → `stream_cut`;
-    /// otherwise `no_link`.
+    /// `upstream`; a body that ended with neither `[DONE]` nor a `finish_reason` (nor was a whole
+    /// JSON answer) → `stream_cut`; otherwise `no_link`.
     public static func streamEnded(reader: ChatStreamReader, transportError: TransportEnd) -> JobFailure? {
         var reader = reader
         reader.finish(textIsComplete: transportError == .complete)

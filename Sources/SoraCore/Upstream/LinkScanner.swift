@@ -276,7 +276,8 @@ enum LinkScanner {
         } else if rest.hasPrefixFolded("http://") {
             schemeLength = 7
         } else {
-            let partial = rest.count < 8 && ("https://" as StaticString).withUTF8Buffer { rest.isFoldedPrefix(of: $0) }
+            let partial = rest.count < 8 && (("https://" as StaticString).withUTF8Buffer { rest.isFoldedPrefix(of: $0) }
+                || ("http://" as StaticString).withUTF8Buffer { rest.isFoldedPrefix(of: $0) })
             return partial ? .needMore : .none
         }
         var end = start + schemeLength
