@@ -1,3 +1,5 @@
+import Foundation
+
 /// A link-like construct in text, as byte offsets of the scanned buffer.
 struct LinkSpan: Equatable, Sendable {
     enum Kind: Sendable { case image, markdown, videoTag, bare }
