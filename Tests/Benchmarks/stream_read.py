@@ -17,8 +17,8 @@ Both sides read the same file from the page cache in 64 KiB pieces, in their own
 only their read loop: the network and the HTTP client are not what is compared (libcurl versus
 httpx would dominate and say nothing about the reader), and a file is the same bytes for both.
 Throughput is MB per CPU second of that process (process CPU time), so other jobs on a shared
-machine do not skew the ratio; wall-clock figures are printed too. Each side runs --runs times;
-the best run counts. Both must find the same link and the same progress.
+machine skew the ratio less; wall-clock figures are printed too. The sides run in turn, --runs
+rounds, and the best run of each counts. Both must find the same link and the same progress.
 
 Prints MB/s for both, the ratio (target >= 10x), and our peak RSS on the small and the big
 transcript (target: flat, i.e. memory does not grow with the stream).
@@ -145,9 +145,14 @@ def run(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def best(cmd, runs):
-    results = [run(cmd) for _ in range(runs)]
-    return max(results, key=lambda r: r["mb_per_s"]), results
+def best_interleaved(cmds, runs):
+    """Runs the commands in turn, `runs` rounds, so that both sides meet the same load on a shared
+    machine; returns the fastest run of each."""
+    results = [[] for _ in cmds]
+    for _ in range(runs):
+        for k, cmd in enumerate(cmds):
+            results[k].append(run(cmd))
+    return [max(r, key=lambda x: x["mb_per_s"]) for r in results]
 
 
 def main():
@@ -172,9 +177,8 @@ def main():
         events = make_transcript(big, int(args.size_mb * 1e6))
         small_events = make_transcript(small, int(args.small_mb * 1e6))
 
-        py, _ = best([sys.executable, __file__, "--baseline", big], args.runs)
-        ours, _ = best([binary, big], args.runs)
-        ours_small, _ = best([binary, small], args.runs)
+        py, ours, ours_small = best_interleaved(
+            [[sys.executable, __file__, "--baseline", big], [binary, big], [binary, small]], args.runs)
 
     for name, r in (("baseline", py), ("ours", ours), ("ours (small)", ours_small)):
         if r["link"] != LINK:
