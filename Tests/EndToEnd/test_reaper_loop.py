@@ -5,21 +5,10 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 
-from stack import BIN, Stack, free_port, stack_dir
-
-
-def wait_for(pred, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout}s")
+from stack import BIN, Stack, free_port, stack_dir, wait_for
 
 
 @pytest.fixture(scope="module")
