@@ -21,11 +21,20 @@ struct Sora: ParsableCommand {
         commandName: "sora",
         abstract: "Sora 2 video generation for nginx: FastCGI/CGI responder, detached workers, spool tools.",
         discussion: "Configuration comes from the environment and the env-style file named by SORA_CONFIG (see README).",
-        subcommands: [FCGI.self, WorkerCommand.self, Reap.self, Status.self, List.self, CheckConfig.self, LogBurst.self])
+        subcommands: [FCGI.self, WorkerCommand.self, Reap.self, Status.self, List.self, CheckConfig.self, Passwd.self, LogBurst.self])
 }
 
-/// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file).
-func loadConfig() -> Config { Config.load(environment: ProcessInfo.processInfo.environment) }
+/// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file). A process
+/// spawned with `SORA_SECRETS_FD=0` reads the secrets its parent had in its environment from
+/// stdin (see `Spawner`), so they never sit in its own environment.
+func loadConfig() -> Config {
+    var env = ProcessInfo.processInfo.environment
+    if env.removeValue(forKey: "SORA_SECRETS_FD") == "0" {
+        let bytes = FileIO.readFD(0, limit: 64 << 10)
+        for (k, v) in Config.parseEnvFile(String(decoding: bytes, as: UTF8.self)) where Config.isSecret(k) || env[k] == nil { env[k] = v }
+    }
+    return Config.load(environment: env)
+}
 
 struct FCGI: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +57,7 @@ struct WorkerCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         HTTPClient.globalInit()
         let config = loadConfig()
-        let spool = Spool(root: config.spoolDir)
+        let spool = config.spool
         guard JobID.isValid(jobID) else { throw ValidationError("not a job id: \(jobID)") }
         Worker(config: config, spool: spool, store: config.makeStore()).runLoop(first: jobID)
     }
@@ -100,7 +109,7 @@ struct Reap: ParsableCommand {
     /// follows edits of the config file.
     func pass() throws -> Reaper.Report {
         let config = loadConfig()
-        let spool = Spool(root: config.spoolDir)
+        let spool = config.spool
         try spool.prepare()
         return Reaper(config: config, spool: spool, launchWorker: Spawner.workerLauncher(config: config, spool: spool)).run()
     }
@@ -115,7 +124,7 @@ struct Status: ParsableCommand {
     @Argument(help: "The job id.") var jobID: String
 
     func run() throws {
-        let spool = Spool(root: loadConfig().spoolDir)
+        let spool = loadConfig().spool
         guard JobID.isValid(jobID) else { throw ValidationError("not a job id: \(jobID)") }
         guard let doc = spool.readStatus(jobID) else { throw ValidationError("no such job: \(jobID)") }
         let e = SpoolJSON.encoder()
@@ -129,7 +138,7 @@ struct List: ParsableCommand {
     @Option(help: "How many jobs.") var limit = 20
 
     func run() throws {
-        let spool = Spool(root: loadConfig().spoolDir)
+        let spool = loadConfig().spool
         for id in spool.allJobIDs().prefix(limit) {
             guard let d = spool.readStatus(id) else { continue }
             let line = [id, d.status.rawValue, String(format: "%5.1f%%", d.progress), d.model,

@@ -96,7 +96,7 @@ def test_kill_before_link_fails_interrupted_without_resubmitting(sim):
     sim.sora("reap")
     doc = sim.status(job)
     assert doc["status"] == "failed" and doc["error"]["kind"] == "interrupted", doc
-    assert "重复扣费" in doc["error"]["message"]
+    assert doc["error"]["code"] == "before_link" and doc["can_retry"] is False
     sim.sora("reap")
     time.sleep(0.5)
     assert sim.sim_stats()["submissions"] == 1

@@ -22,6 +22,14 @@ public struct HTTPRequest: Sendable {
     /// Stall detection: fail when fewer than `lowSpeedLimit` bytes/s arrive for `lowSpeedTime` s.
     public var lowSpeedLimit: Int = 0
     public var lowSpeedTime: Int = 0
+    /// Write the response body straight into this file descriptor (from its current offset)
+    /// instead of calling `HTTPHandlers.data`: downloads go to disk with no copy. At most
+    /// `sinkLimit` bytes; the outcome says how many were written and why writing stopped.
+    public var sinkFD: Int32?
+    public var sinkLimit: Int64 = .max
+    /// Let libcurl follow redirects. `CurlTransport` turns this off for requests that carry a key,
+    /// and follows them itself so the key never reaches another origin.
+    public var followRedirects = true
 
     public init(method: String, url: String, headers: [(String, String)] = [], body: HTTPBody = .none) {
         self.method = method; self.url = url; self.headers = headers; self.body = body
@@ -52,6 +60,8 @@ public struct HTTPOutcome: Sendable {
     /// True when one of our own callbacks stopped the transfer (not a network error).
     public var abortedByCaller: Bool
     public var bytesReceived: Int64
+    /// With `HTTPRequest.sinkFD`: errno of a failed write, -1 when the limit was passed, 0 otherwise.
+    public var sinkError: Int32 = 0
 
     public var status: Int { head?.status ?? 0 }
     public var completed: Bool { curlCode == 0 }
@@ -89,7 +99,7 @@ public enum HTTPClient {
             return HTTPOutcome(head: nil, curlCode: 2, errorMessage: "curl_easy_init failed", abortedByCaller: false, bytesReceived: 0)
         }
         defer { curl_easy_cleanup(easy) }
-        let box = TransferBox(handlers: handlers)
+        let box = TransferBox(handlers: handlers, followsRedirects: request.followRedirects)
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
         let ctx = unmanaged.toOpaque()
@@ -102,11 +112,14 @@ public enum HTTPClient {
         var fileHandle: UnsafeMutablePointer<FILE>? = nil
         defer { if let f = fileHandle { fclose(f) } }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let sink = UnsafeMutablePointer<sora_fd_sink>.allocate(capacity: 1)
+        sink.initialize(to: sora_fd_sink(fd: -1, limit: 0, written: 0, error: 0))
+        defer { sink.deallocate() }
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errPtr in
             sora_curl_set_string(easy, CURLOPT_URL, request.url)
             sora_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
-            sora_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, 1)
+            sora_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
             sora_curl_set_long(easy, CURLOPT_MAXREDIRS, 5)
             sora_curl_set_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
             sora_curl_set_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
@@ -118,8 +131,14 @@ public enum HTTPClient {
             }
             sora_curl_set_slist(easy, CURLOPT_HTTPHEADER, slist)
             sora_curl_set_pointer(easy, CURLOPT_ERRORBUFFER, errPtr.baseAddress)
-            sora_curl_set_data_fn(easy, CURLOPT_WRITEFUNCTION, curlWrite)
-            sora_curl_set_pointer(easy, CURLOPT_WRITEDATA, ctx)
+            if let fd = request.sinkFD {
+                sink.pointee = sora_fd_sink(fd: fd, limit: request.sinkLimit == .max ? Int64.max : request.sinkLimit, written: 0, error: 0)
+                sora_curl_set_fd_sink(easy, sink)
+                sora_curl_set_long(easy, CURLOPT_BUFFERSIZE, 512 * 1024)  // fewer, larger writes
+            } else {
+                sora_curl_set_data_fn(easy, CURLOPT_WRITEFUNCTION, curlWrite)
+                sora_curl_set_pointer(easy, CURLOPT_WRITEDATA, ctx)
+            }
             sora_curl_set_data_fn(easy, CURLOPT_HEADERFUNCTION, curlHeader)
             sora_curl_set_pointer(easy, CURLOPT_HEADERDATA, ctx)
             sora_curl_set_long(easy, CURLOPT_NOPROGRESS, 0)
@@ -163,8 +182,9 @@ public enum HTTPClient {
         let head: HTTPResponseHead? = box.head ?? (status > 0 ? HTTPResponseHead(status: status, headers: box.headers) : nil)
         var message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if message.isEmpty && code != CURLE_OK { message = String(cString: curl_easy_strerror(code)) }
+        let received = request.sinkFD == nil ? box.received : Int64(sink.pointee.written)
         return HTTPOutcome(head: head, curlCode: Int32(code.rawValue), errorMessage: message,
-                           abortedByCaller: box.aborted, bytesReceived: box.received)
+                           abortedByCaller: box.aborted, bytesReceived: received, sinkError: sink.pointee.error)
     }
 
     /// Performs a request and collects the body in memory, up to `limit` bytes (for small
@@ -186,6 +206,7 @@ public enum HTTPClient {
 /// thread that runs `perform`, which is why it needs no locking.
 private final class TransferBox {
     let handlers: HTTPHandlers
+    let followsRedirects: Bool
     var headers: [String: String] = [:]
     var head: HTTPResponseHead?
     var status = 0
@@ -196,7 +217,7 @@ private final class TransferBox {
     var file: UnsafeMutablePointer<FILE>?
     var fileRemaining: Int64 = 0
 
-    init(handlers: HTTPHandlers) { self.handlers = handlers }
+    init(handlers: HTTPHandlers, followsRedirects: Bool) { self.handlers = handlers; self.followsRedirects = followsRedirects }
 
     /// Header lines arrive one by one; a status line starts a new response (redirects, 100s).
     /// Returns false when the caller's `head` handler asked to abort.
@@ -209,7 +230,7 @@ private final class TransferBox {
             head = nil
         } else if trimmed.isEmpty {
             // End of one header block; skip interim (1xx) blocks and redirects that are followed.
-            let isRedirect = (300..<400).contains(status) && headers["location"] != nil
+            let isRedirect = followsRedirects && (300..<400).contains(status) && headers["location"] != nil
             if status >= 200 && !isRedirect {
                 let final = HTTPResponseHead(status: status, headers: headers)
                 head = final
