@@ -22,13 +22,18 @@ trap 'rc=$?; [ $rc = 0 ] || { make --no-print-directory stop > /dev/null 2>&1 ||
 PORT=$port make --no-print-directory run
 echo "newcomer: stack up after $(( $(date +%s) - t0 )) s"
 
-answer=$(curl -fsS -X POST -H 'Content-Type: application/json' -H "$auth" \
-    -d '{"model":"sora-v2-portrait","prompt":"a paper boat drifting down a rainy street, close-up"}' \
-    "$base/api/generate") || fail "generate was refused"
+# The first text→video model of the catalog that is not retired.
+model=$(curl -fsS -H "$auth" "$base/api/models" | python3 -c 'import json, sys; print(next(m["id"] for m in json.load(sys.stdin)["models"] if not m.get("retired") and "text_to_video" in m.get("modes", ["text_to_video"])))') \
+    || fail "no usable model in GET /api/models"
+answer=$(curl -sS -X POST -H 'Content-Type: application/json' -H "$auth" \
+    -d "{\"model\":\"$model\",\"prompt\":\"a paper boat drifting down a rainy street, close-up\"}" \
+    -w '\n%{http_code}' "$base/api/generate")
+[ "${answer##*$'\n'}" = 202 ] || fail "generate was refused: $answer"
+answer=${answer%$'\n'*}
 status_url=$(echo "$answer" | json '["status_url"]')
-echo "newcomer: job $(echo "$answer" | json '["task_id"]') queued; polling $status_url"
+echo "newcomer: job $(echo "$answer" | json '["task_id"]') ($model) queued; polling $status_url"
 
-# The simulated generation under `make run` takes about 30 s; poll the static status file.
+# A simulated generation under `make run` takes about a minute; poll the static status file.
 deadline=$(( $(date +%s) + 300 ))
 while :; do
     doc=$(curl -fsS "$base$status_url") || fail "status file not readable"
