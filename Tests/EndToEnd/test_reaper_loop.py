@@ -52,7 +52,6 @@ def test_killed_worker_is_settled_with_no_api_traffic(reaping, prompt, stage, se
     # The reaper loop settled it (its pid is in the event), not a request-triggered pass.
     loop = int((s.dir / "reaper.pid").read_text())
     assert [e["pid"] for e in events(s, job) if e["event"] == settled] == [loop]
-    assert s.sim_stats()["submissions"] >= 1
 
 
 def test_reap_every_stops_cleanly_on_sigterm_and_sigint(tmp_path):
