@@ -1,5 +1,9 @@
 import CFastCGI
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import SoraCore
 
@@ -28,7 +32,7 @@ struct Responder {
             serveCGI()
             return 0
         }
-        for p in config.problems { FileHandle.standardError.write(Data("sora fcgi: config: \(p.setting): \(p.message)\n".utf8)) }
+        for p in config.problems { Console.error("sora fcgi: config: \(p.setting): \(p.message)\n") }
         guard FCGX_Init() == 0 else { return 1 }
         var request = FCGX_Request()
         guard FCGX_InitRequest(&request, 0, 0) == 0 else { return 1 }
@@ -108,7 +112,7 @@ struct Responder {
     func handle(env: (String) -> String?, readBody: (Int) -> [UInt8]) -> APIResponse {
         let uri = env("REQUEST_URI") ?? env("DOCUMENT_URI") ?? ((env("SCRIPT_NAME") ?? "") + (env("PATH_INFO") ?? ""))
         let pathPart = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
-        let path = pathPart.removingPercentEncoding ?? pathPart
+        let path = Percent.decode(pathPart)
         let length = env("CONTENT_LENGTH").flatMap { Int($0) } ?? 0
         let body = (length > 0 && length <= config.maxBodyBytes) ? readBody(length) : []
         var headers: [String: String] = [:]

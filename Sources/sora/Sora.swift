@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import SoraCore
 
@@ -141,7 +145,7 @@ struct List: ParsableCommand {
         let spool = loadConfig().spool
         for id in spool.allJobIDs().prefix(limit) {
             guard let d = spool.readStatus(id) else { continue }
-            let line = [id, d.status.rawValue, String(format: "%5.1f%%", d.progress), d.model,
+            let line = [id, d.status.rawValue, "\((d.progress * 10).rounded() / 10)%", d.model,
                         d.error?.kind.rawValue ?? "", d.videoURL ?? "", String(d.origPrompt.prefix(40))]
             print(line.joined(separator: "\t"))
         }

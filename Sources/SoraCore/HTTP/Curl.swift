@@ -1,5 +1,12 @@
 import CCurl
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A request body for `HTTPClient`: nothing, bytes in memory, or a slice of a file streamed from
 /// disk (uploads of large videos never load the file into memory).
@@ -46,7 +53,7 @@ public struct HTTPResponseHead: Sendable, Equatable {
     /// The media type without parameters, lower-cased (`text/event-stream`).
     public var mediaType: String {
         (headers["content-type"] ?? "").split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
+            $0.trimmed.lowercased()
         } ?? ""
     }
 }
@@ -222,7 +229,7 @@ private final class TransferBox {
     /// Header lines arrive one by one; a status line starts a new response (redirects, 100s).
     /// Returns false when the caller's `head` handler asked to abort.
     func headerLine(_ line: String) -> Bool {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = line.trimmed
         if trimmed.hasPrefix("HTTP/") {
             let parts = trimmed.split(separator: " ", maxSplits: 2)
             status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
@@ -238,7 +245,7 @@ private final class TransferBox {
             }
         } else if let colon = trimmed.firstIndex(of: ":") {
             let name = trimmed[..<colon].lowercased()
-            let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let value = trimmed[trimmed.index(after: colon)...].trimmed
             headers[name] = value
         }
         return true

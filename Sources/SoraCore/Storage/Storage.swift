@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where finished videos are kept for good. The worker downloads the short-lived upstream
 /// video to a temp file, then hands it to a store; the store returns the permanent URL.
@@ -39,8 +46,8 @@ public struct StoredObject: Sendable, Equatable {
 /// Builds the object key the plan asks for: date and model in the path, job id in the name.
 public func videoObjectKey(prefix: String, jobID: String, model: String, date: Date) -> String {
     // UTC day from the ISO form ("2026-11-25T…") — no Calendar, which would pull in ICU.
-    let day = SpoolJSON.isoString(date).prefix(10).replacingOccurrences(of: "-", with: "/")
-    let trimmed = prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+    let day = SpoolJSON.isoString(date).prefix(10).replacing("-", with: "/")
+    let trimmed = String(prefix.drop { $0 == "/" }.reversed().drop { $0 == "/" }.reversed())
     let head = trimmed.isEmpty ? "" : trimmed + "/"
     return "\(head)\(day)/\(model)/\(jobID).mp4"
 }

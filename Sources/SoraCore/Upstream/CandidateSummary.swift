@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the A.6 rule needs to know about the candidates seen so far, in constant space: for
 /// "structured" candidates (Markdown links, Markdown images of a video, video tags) and for bare
@@ -66,7 +73,7 @@ struct CandidateSummary: Sendable {
 
     mutating func add(_ span: LinkSpan, in text: Bytes) {
         guard let url = span.url else { return }
-        let label = span.label.map { text.view($0).string.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let label = span.label.map { text.view($0).string.trimmed }
         let candidate: LinkCandidate
         switch span.kind {
         case .markdown:

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How the HTTP transfer of a generation stream ended, as the client saw it.
 public enum TransportEnd: Sendable, Equatable {
@@ -38,7 +45,7 @@ public enum FailureClassifier {
             return JobFailure(.upstream, "auth", ["status": s], detail: detail)
         case 429:
             var p: [String: JSONScalar] = ["status": s]
-            if let wait = retryAfter.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) { p["retry_after"] = .number(wait) }
+            if let wait = retryAfter.flatMap({ Double($0.trimmed) }) { p["retry_after"] = .number(wait) }
             return JobFailure(.upstream, "rate_limited", p, detail: detail)
         default:
             return JobFailure(.upstream, "http", ["status": s, "upstream_code": upstreamCode], detail: detail)

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A link-like construct in text, as byte offsets of the scanned buffer.
 struct LinkSpan: Equatable, Sendable {
@@ -253,7 +260,7 @@ enum LinkScanner {
         var url: String?
         if makeURL, let src, isHTTPURL(s.view(src)) {
             let raw = s.view(src).string
-            url = raw.contains("&amp;") ? raw.replacingOccurrences(of: "&amp;", with: "&") : raw
+            url = raw.contains("&amp;") ? raw.replacing("&amp;", with: "&") : raw
         }
         return .span(LinkSpan(range: open..<(k + 1), kind: .videoTag, label: nil, url: url))
     }

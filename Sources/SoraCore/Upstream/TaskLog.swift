@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Line-level reading of the Markdown "task log" (A.5) on bytes: progress numbers, phase
 /// markers, the upstream task id, failure words, and the display form of a status line.
@@ -215,14 +222,14 @@ enum TaskLog {
         for span in spans {
             kept.append(contentsOf: line.view(k..<span.range.lowerBound))
             if span.kind == .markdown, let labelRange = span.label {
-                let label = line.view(labelRange).string.trimmingCharacters(in: .whitespacesAndNewlines)
+                let label = line.view(labelRange).string.trimmed
                 if !label.contains("](") { kept.append(contentsOf: label.utf8) }
             }
             k = span.range.upperBound
         }
         kept.append(contentsOf: line.view(k..<line.count))
         var text = String(decoding: kept, as: UTF8.self)
-        for mark in ["**", "__", "`"] { text = text.replacingOccurrences(of: mark, with: "") }
+        for mark in ["**", "__", "`"] { text = text.replacing(mark, with: "") }
         return text.drop { $0 == ">" || $0 == "#" || $0.isWhitespace }
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }

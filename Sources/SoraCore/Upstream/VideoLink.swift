@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A link found in the assembled text of a generation stream, with what the rule needs to know.
 public struct LinkCandidate: Equatable, Sendable {

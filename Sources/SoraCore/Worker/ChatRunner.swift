@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Drives a chat-stream job (the Sora 2 chat flavour, upstream-protocols.md §A): one streaming
 /// request; progress from the text; the video link saved (fsync) the moment it appears; then
@@ -213,6 +220,6 @@ struct ChatRunner {
         }
         let body: [String: Any] = ["model": job.request.upstreamModel, "stream": true,
                                    "messages": [["role": "user", "content": content]]]
-        return [UInt8](try JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes]))
+        return JSONWriter.encode(body)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,7 +41,7 @@ struct Transfer {
         let key = videoObjectKey(prefix: config.storagePrefix, jobID: job.id, model: job.request.model, date: job.request.createdAt)
         let part = Self.partPath(store: worker.store, spool: spool, job: job.id, key: key)
         let staged = part != spool.downloadPath(job.id)
-        if staged { try? FileIO.makeDirectory((part as NSString).deletingLastPathComponent) }
+        if staged { try? FileIO.makeDirectory(Path.directory(part)) }
         var last: Attempt = .failed(code: "network", params: [:], detail: "not attempted", dead: false)
         var attempts = 0
         for attempt in 1...config.downloadAttempts {
