@@ -129,3 +129,30 @@ test('isNewer and mergeDocument', () => {
   assert.equal(mergeDocument({ progress: 70 }, { progress: 20, status: 'generating' }).progress, 70);
   assert.equal(mergeDocument(null, { progress: 20, status: 'generating' }).progress, 20);
 });
+
+test('a poke (a change-feed event) polls now, and restarts a poller stopped at a terminal state', async () => {
+  const h = harness([d(1, 'failed', 50), d(2, 'transferring', 50), d(3, 'transferring', 60)]);
+  h.p.start(0);
+  await h.step();
+  assert.equal(h.p.running, false);
+  h.p.poke();                       // the feed says the job moved again (a retry)
+  assert.equal(h.timers.at(-1).ms, 0);
+  await h.step();
+  assert.equal(h.docs.at(-1).status, 'transferring');
+  assert.equal(h.timers[0].ms, 1000);
+  h.p.poke();                       // a running poller: the waiting poll is replaced by one now
+  assert.equal(h.timers.at(-1).ms, 0);
+});
+
+test('the answer’s Date is passed on with the document (the clock offset behind elapsed times)', async () => {
+  const times = [];
+  const p = createPoller({
+    url: '/status/j1.json',
+    fetchImpl: async () => ({ ok: true, status: 200, headers: new Headers({ Date: 'Tue, 01 Dec 2026 10:00:00 GMT' }), json: async () => d(1, 'queued', 0) }),
+    schedule: (fn) => { fn(); return 1; }, cancel: () => {},
+    onDocument: (doc, serverTime) => { times.push(serverTime); p.stop(); },
+  });
+  p.start(0);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(times, [Date.parse('2026-12-01T10:00:00Z')]);
+});

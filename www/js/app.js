@@ -1,10 +1,11 @@
-// Entry point: wires the parts of the page together and loads the first data.
+// Entry point: wires the parts of the page together, signs in, loads the first data and keeps the
+// page live (the static change feed for everyone's jobs, a BroadcastChannel between this browser's tabs).
 
-import { LOCALES, getLocale, hasString, loadLocale, pickLocale, setLocale, t, translateTag } from './strings.js';
+import { LOCALES, getLocale, lang, loadLocale, pickLocale, setLocale, t } from './strings.js';
 import { applyStrings, h } from './dom.js';
-import { createApi } from './api.js';
-import { catalogView } from './catalog-view.js';
-import { formatUSD } from './catalog-view.js';
+import { createApi, errorText } from './api.js';
+import { catalogView, isSoraModel } from './catalog-view.js';
+import { usd } from './format.js';
 import { bannerModel, renderBanner } from './banner.js';
 import { cameraIcon } from './icons.js';
 import { createGenerateForm } from './generate-form.js';
@@ -12,6 +13,12 @@ import { createJobsPanel } from './jobs-panel.js';
 import { createLibrary } from './library.js';
 import { createVideoDialog } from './video-dialog.js';
 import { createConfirm } from './confirm-dialog.js';
+import { createSignin } from './signin.js';
+import { createFeedWatcher } from './feed.js';
+import { normalizeParams } from './params.js';
+import { priceUSD } from './price.js';
+import { isTerminal, statusURLFor } from './status-view.js';
+import { newIdempotencyKey, regenerateRequest } from './validate.js';
 
 const LOCALE_KEY = 'sora-fcgi.locale';
 const $ = (id) => document.getElementById(id);
@@ -28,83 +35,147 @@ function safeStorage() {
 }
 
 const storage = safeStorage();
-const startLocale = pickLocale(storage.getItem(LOCALE_KEY));
-// Chinese is built in; another saved locale is loaded before the first render.
-if (await loadLocale(startLocale).catch(() => false)) setLocale(startLocale);
+const startLocale = pickLocale(storage.getItem(LOCALE_KEY), navigator.languages);
+if (!(await loadLocale(startLocale).catch(() => false))) await loadLocale('zh');
+setLocale(startLocale);
 
-const api = createApi({ hasKey: hasString });
 let rawModels = [];
 let views = [];
-let spend = null;
+let session = null;          // /api/session (null: a core without sessions)
+let spend = null;            // {today_usd, left_usd, budget_usd, …}
 let health = { data: null, error: '' };
+let feed = null;
+let knownStatusURL = null;   // any job's status_url: the shape of the others'
+const tabs = 'BroadcastChannel' in window ? new BroadcastChannel('sora-fcgi') : null;
 
-/** Words an ApiError (or anything thrown) for the user; an untranslated API error adds the server's message. */
-function errorText(err) {
-  if (!err || !err.key) return t('err.network');
-  const local = t(err.key, err.vars);
-  return err.key === 'err.http' && err.serverMessage ? `${local}：${err.serverMessage}` : local;
-}
+const api = createApi({ onUnauthorized: () => signin.show() });
+const signin = createSignin({ login: (password) => api.login(password), errorText, onSignedIn: () => start() });
 
+/** The catalog view of model `id`, or a stand-in for a model the catalog no longer has. */
 function describe(id) {
-  return views.find((m) => m.id === id) ?? { label: id ?? '' };
+  return views.find((m) => m.id === id) ?? { id, label: id ?? '', typical: null, isSora: isSoraModel(id), retired: true, raw: null };
+}
+const usableModel = (id) => views.find((m) => m.id === id && !m.retired) ?? null;
+
+function setSpend(next) {
+  if (next && typeof next === 'object') spend = next;
+  renderSpend();
+  form.render();
 }
 
 function renderSpend() {
-  $('today-spend').textContent = spend === null ? t('spend.unknown') : formatUSD(spend);
+  $('today-spend').textContent = spend ? usd(spend.today_usd) : t('spend.unknown');
+  $('spend-left').textContent = !spend || spend.budget_usd === undefined ? ''
+    : spend.budget_usd === null ? t('spend.noCapLeft') : t('spend.left', { left: usd(spend.left_usd), budget: usd(spend.budget_usd) });
 }
 
-function computeViews() {
-  const preferred = form?.selectedId ?? null;
-  const cv = catalogView(rawModels, { t, translateTag, locale: getLocale() }, preferred);
-  views = cv.models;
-  return cv;
+async function statusDocument(id) {
+  const res = await fetch(`${statusURLFor(id, knownStatusURL)}?_=${Date.now()}`, { cache: 'no-store' });
+  return res.ok ? res.json() : null;
 }
 
-const confirmDelete = createConfirm($('confirm-dialog'));
+function seen(doc) {
+  if (doc?.status_url) knownStatusURL = doc.status_url;
+}
+
+/** A job this page or another tab just submitted. */
+function submitted(job, { focus = true } = {}) {
+  seen(job);
+  jobs.submitted(job);
+  if (focus) {
+    jobs.focus(job.task_id);
+    $(`job-${job.task_id}-prompt`)?.closest('li')?.scrollIntoView({ block: 'nearest' });
+  }
+}
+
+const actions = {
+  async regenerate(doc) {
+    const m = usableModel(doc.model);
+    try {
+      const { job } = await api.generate(regenerateRequest(doc, m?.raw), newIdempotencyKey());
+      submitted(job);
+      tabs?.postMessage({ type: 'created', job });
+      return t('action.regenerated');
+    } catch (err) {
+      return errorText(err);
+    }
+  },
+  edit: (doc) => form.edit(doc),
+  priceOf(doc) {
+    const m = usableModel(doc.model);
+    return m ? priceUSD(m.raw, normalizeParams(m.raw, doc.params)) : null;
+  },
+  usable: (doc) => Boolean(usableModel(doc.model)),
+  async cancel(doc) {
+    try {
+      const next = await api.cancel(doc.task_id);
+      if (next?.task_id) jobs.show(next);
+      return null;
+    } catch (err) {
+      return errorText(err);
+    }
+  },
+  /** Retry through the server; the answer's new state is shown at once. Null when accepted. */
+  async retry(doc) {
+    try {
+      const next = await api.retry(doc.task_id, typeof doc.can_retry !== 'boolean');
+      seen(next);
+      if (next?.task_id) {
+        jobs.show({ status_url: doc.status_url, ...next });
+        if (next.seq) library.upsert(next);
+      }
+      return null;
+    } catch (err) {
+      return { text: t('fail.retryRefused', { reason: errorText(err) }), again: err.status === 0 };
+    }
+  },
+};
+
+async function removeJob(doc) {
+  const media = session?.delete_media_with_job;
+  const body = t(media === true ? 'confirm.withMedia' : media === false ? 'confirm.keepsMedia' : 'confirm.mediaUnknown');
+  if (!(await confirmDelete(body))) return false;
+  try {
+    await api.deleteJob(doc.task_id);
+  } catch (err) {
+    return errorText(err);
+  }
+  jobs.remove(doc.task_id);
+  dialog.close();
+  tabs?.postMessage({ type: 'deleted', id: doc.task_id });
+  return true;
+}
+
+const confirmDelete = createConfirm($('confirm-dialog'), $('confirm-body'));
 
 const jobs = createJobsPanel({
-  list: $('job-list'),
-  empty: $('jobs-empty'),
-  storage,
-  describe,
-  retryTransfer: (id) => api.retryTransfer(id),
-  errorText,
-  onUpdate(doc) { library.upsert(doc); },
-  onFinished() { library.load(); },
+  list: $('job-list'), empty: $('jobs-empty'), storage, describe,
+  actions: () => actions,
+  onDocument(doc) {
+    seen(doc);
+    library.upsert(doc, { isNew: true });
+  },
+  onFinished() { if (!session?.feed_url) library.load(); },
 });
 
-const dialog = createVideoDialog({
-  dialog: $('video-dialog'),
-  describe,
-  async onDelete(doc) { if (await library.remove(doc)) dialog.close(); },
-  async onRetryTransfer(doc) {
-    try {
-      await api.retryTransfer(doc.task_id);
-    } catch (err) {
-      window.alert(errorText(err));
-      return false;
-    }
-    dialog.close();
-    // Follow the retried job in the progress panel like a new one.
-    jobs.add({ task_id: doc.task_id, status_url: doc.status_url, model: doc.model, duration: doc.duration, orig_prompt: doc.orig_prompt })
-      .card.el.scrollIntoView({ block: 'nearest' });
-    return true;
-  },
-});
+const dialog = createVideoDialog({ dialog: $('video-dialog'), describe, actions, onDelete: (doc) => library.remove(doc) });
 
 const library = createLibrary({
-  api, describe, errorText, confirmDelete,
+  api, describe, errorText, actions, remove: removeJob,
   openJob: (doc) => dialog.open(doc),
-  onSpend(n) { spend = n; renderSpend(); },
-  onDeleted(id) { jobs.remove(id); },
+  onList(answer) {
+    for (const d of answer.jobs ?? []) seen(d);
+    // Cores without sessions give today's spend only here.
+    if (!session && Number.isFinite(answer.today_cost_usd)) setSpend({ today_usd: answer.today_cost_usd });
+  },
 });
 
 const form = createGenerateForm({
   api, errorText,
+  spendLeft: () => (Number.isFinite(spend?.left_usd) ? spend.left_usd : null),
   onSubmitted(job) {
-    // On a phone the progress panel is below the form: bring the new card into view.
-    jobs.add(job).card.el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-    library.load();
+    submitted(job);
+    tabs?.postMessage({ type: 'created', job });
   },
 });
 
@@ -112,11 +183,13 @@ async function loadModels() {
   form.showModelsLoading();
   try {
     rawModels = await api.models();
-    const cv = computeViews();
-    form.setModels(cv.models, cv.selectedId);
-    library.setModels(cv.models);
+    const cv = catalogView(rawModels, form.selectedId);
+    views = cv.models;
+    form.setModels(views, cv.selectedId);
+    library.setModels(views);
+    jobs.render();
   } catch (err) {
-    form.showModelsError(errorText(err), loadModels);
+    form.showModelsError(errorText(err));
   }
 }
 
@@ -124,33 +197,97 @@ async function loadHealth() {
   try {
     health = { data: await api.health(), error: '' };
   } catch (err) {
-    // A 503 health answer still carries the document; show its problems rather than a bare failure.
     health = { data: null, error: errorText(err) };
   }
   renderBanner($('health-banner'), bannerModel(health.data, health.error));
-  // With the simulator, costs are what the models would cost: say that none was charged.
   $('spend-simulated').hidden = health.data?.upstream?.simulated !== true;
 }
 
+/** Fills the right column: jobs followed here, everyone's unfinished jobs and the latest results. */
+async function seedJobs() {
+  let docs = [];
+  try {
+    docs = (await api.jobs({ limit: 20 })).jobs ?? [];
+  } catch { /* the column still resumes the jobs followed here */ }
+  docs.forEach(seen);
+  jobs.seed(docs);
+}
+
+/** One change-feed or other-tab event. */
+async function onEvent(e) {
+  if (e.type === 'deleted') {
+    jobs.remove(e.job);
+    library.drop(e.job);
+    return;
+  }
+  if (jobs.has(e.job)) return jobs.event(e);
+  const doc = await statusDocument(e.job).catch(() => null);
+  if (!doc) return;
+  library.upsert(doc, { isNew: e.type === 'created' });
+  if (!isTerminal(doc.status) || e.type === 'created') jobs.show(doc);
+}
+
+function startFeed(url) {
+  feed?.stop();
+  feed = url ? createFeedWatcher({
+    url, fetchImpl: (...a) => fetch(...a), schedule: (fn, ms) => setTimeout(fn, ms), cancel: (x) => clearTimeout(x),
+    onEvents: (events) => events.forEach(onEvent),
+    onReload() { library.load(); seedJobs(); },
+    onSpend: setSpend,
+  }) : null;
+}
+
+tabs?.addEventListener('message', ({ data }) => {
+  if (data?.type === 'created' && data.job?.task_id) {
+    submitted(data.job, { focus: false });
+    statusDocument(data.job.task_id).then((d) => d && library.upsert(d, { isNew: true })).catch(() => {});
+  } else if (data?.type === 'deleted') onEvent({ type: 'deleted', job: data.id });
+  else if (data?.type === 'signed-out') signin.show();
+});
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') feed?.poke(); });
+
+$('signout').addEventListener('click', async () => {
+  await api.logout().catch(() => null);
+  feed?.stop();
+  tabs?.postMessage({ type: 'signed-out' });
+  signin.show();
+});
+
+async function start() {
+  try {
+    session = await api.session();
+  } catch (err) {
+    if (err.code === 'unauthorized') return;   // the sign-in screen is up
+    session = null;
+  }
+  $('signout').hidden = !session;
+  if (session?.spend) setSpend(session.spend);
+  startFeed(session?.feed_url ?? null);
+  loadHealth();
+  await loadModels();
+  library.load();
+  seedJobs();
+}
+
 function renderAll() {
-  const meta = LOCALES.find((l) => l.id === getLocale());
-  document.documentElement.lang = meta?.htmlLang ?? 'zh-CN';
+  document.documentElement.lang = lang();
   document.title = t('app.title');
   applyStrings(document);
   renderSpend();
   if (rawModels.length) {
-    const cv = computeViews();
-    form.setModels(cv.models, form.selectedId ?? cv.selectedId);
-    library.setModels(cv.models);
+    views = catalogView(rawModels, form.selectedId).models;
+    form.setModels(views, form.selectedId);
+    library.setModels(views);
   }
   form.render();
   jobs.render();
   library.render();
+  signin.render();
   renderBanner($('health-banner'), bannerModel(health.data, health.error));
 }
 
 const localeSelect = $('locale-select');
-localeSelect.replaceChildren(...LOCALES.map((l) => h('option', { value: l.id, text: l.name })));
+localeSelect.replaceChildren(...LOCALES.map((l) => h('option', { value: l.id, text: l.name, lang: l.htmlLang })));
 localeSelect.value = getLocale();
 localeSelect.addEventListener('change', async () => {
   if (!(await loadLocale(localeSelect.value).catch(() => false))) { localeSelect.value = getLocale(); return; }
@@ -159,9 +296,6 @@ localeSelect.addEventListener('change', async () => {
   renderAll();
 });
 
-$('brand-icon').append(cameraIcon({ size: 28 }));
+$('brand-icon').append(cameraIcon({ size: 26 }));
 renderAll();
-jobs.resume();
-loadHealth();
-loadModels();
-library.load();
+start();

@@ -1,67 +1,75 @@
-// The model catalog (`GET /api/models`) turned into what the selector shows (plan §5.1, §5.2).
-// No DOM; `t` and `translateTag` are passed in so the result follows the current locale.
+// The catalog (`GET /api/models`, contract §2) as the model picker shows it. No DOM.
 
-/** Whether a model id or upstream name is one of the Sora 2 family (plan §5.2: `startsWith('sora-v2')`). */
-export function isSoraModel(idOrUpstream) {
-  const s = String(idOrUpstream ?? '').toLowerCase();
-  return s.startsWith('sora-v2') || s.startsWith('sora_video2');
+import { getLocale, t, translateTag } from './strings.js';
+import { duration, usd } from './format.js';
+import { paramFields } from './params.js';
+import { priceRule } from './price.js';
+
+const CJK = /[\u3000-\u9fff\uff00-\uffef]/;
+
+/** Whether a model id or upstream name is of the Sora 2 family (the purple result tag). */
+export function isSoraModel(x) {
+  const s = String(x ?? '').toLowerCase();
+  return s.startsWith('sora-v2') || s.startsWith('sora_video2') || s === 'sora-2' || s.startsWith('sora-2-');
 }
 
-/** `$0.15` — prices are per video in USD. */
-export function formatUSD(n) {
-  const v = Number(n);
-  if (!Number.isFinite(v)) return '—';
-  const digits = v !== 0 && Math.abs(v) < 0.1 && Math.round(v * 100) !== v * 100 ? 3 : 2;
-  return `$${v.toFixed(digits)}`;
+/** Catalog text in the reader's language: tags inside it translated; still foreign text gives `fallback`. */
+function localText(text, fallback) {
+  if (getLocale() === 'zh' || !CJK.test(text ?? '')) return text || fallback;
+  const s = String(text).replace(/[\u3000-\u9fff]+/g, (w) => translateTag(w));
+  return CJK.test(s) ? fallback : s;
 }
 
-export function orientationOf(width, height) {
-  return Number(width) > Number(height) ? 'landscape' : 'portrait';
+function range(table) {
+  const v = Object.values(table ?? {}).filter(Number.isFinite);
+  if (!v.length) return '—';
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return lo === hi ? usd(lo) : `${usd(lo)}–${usd(hi)}`;
 }
 
-/** One catalog entry as the selector and the params panel show it. */
-export function modelView(model, { t = (k) => k, translateTag = (x) => x, locale = 'zh' } = {}) {
-  const orientation = orientationOf(model.width, model.height);
-  const price = formatUSD(model.price_usd);
-  const sora = isSoraModel(model.id) || isSoraModel(model.upstream_model);
-  const modes = Array.isArray(model.modes) && model.modes.length ? model.modes : ['text_to_video', 'image_to_video'];
-  const tags = Array.isArray(model.tags) && model.tags.length
-    ? model.tags
-    : [sora ? 'Sora' : null, orientation === 'portrait' ? '竖屏' : '横屏', `${model.duration}s`].filter(Boolean);
-  const derived = t('model.describe', {
-    orientation: t(`orientation.${orientation}`), width: model.width, height: model.height,
-    duration: model.duration, price,
-  });
+/** The price rule in words: `$0.15 per video`, `$0.086–$0.13 per second`, `$7.13 per million tokens`. */
+export function priceRuleText(model) {
+  const r = priceRule(model);
+  if (r?.kind === 'per_call') return t('price.per_call', { price: usd(r.usd) });
+  if (r?.kind === 'per_second') return t('price.per_second', { price: range(r.usd_per_second) });
+  if (r?.kind === 'per_token') return t('price.per_token', { price: range(r.usd_per_million_tokens) });
+  return t('price.unknown');
+}
+
+/** One catalog entry as the picker, the params and the cards use it. */
+export function modelView(m) {
+  const modes = Array.isArray(m.modes) && m.modes.length ? m.modes : ['text_to_video'];
+  const fixed = m.width > 0 && m.height > 0 && m.duration > 0;
+  const derived = fixed ? t('model.fixed', {
+    orientation: t(m.width > m.height ? 'orientation.landscape' : 'orientation.portrait'),
+    size: `${m.width}×${m.height}`, n: m.duration,
+  }) : '';
   return {
-    id: model.id,
-    label: locale === 'zh' || !sora
-      ? (model.label || model.id)
-      : `Sora 2 – ${t(`orientation.${orientation}`)} ${model.duration}s`,
-    description: locale === 'zh' ? (model.description || derived) : derived,
-    tags: tags.map(translateTag),
-    retired: Boolean(model.retired),
-    notice: model.retired ? (model.notice || '') : '',
-    disabled: Boolean(model.retired),
-    isSora: sora,
-    width: model.width,
-    height: model.height,
-    duration: model.duration,
-    durationText: t('params.seconds', { n: model.duration }),
-    resolution: `${model.width}×${model.height}`,
-    orientation,
-    orientationText: t(`orientation.${orientation}`),
-    priceUSD: Number(model.price_usd),
-    priceText: price,
+    id: m.id,
+    raw: m,
+    label: localText(m.label, m.id),
+    vendor: m.vendor ?? '',
+    description: localText(m.description, derived),
+    tags: (Array.isArray(m.tags) ? m.tags : []).map(translateTag),
+    retired: Boolean(m.retired),
+    notice: m.retired ? localText(m.notice, '') : '',
     modes,
-    supportsText: modes.includes('text_to_video'),
-    supportsImage: modes.includes('image_to_video'),
+    supportsFirst: modes.includes('image_to_video') || modes.includes('first_last_frame'),
+    supportsLast: modes.includes('first_last_frame'),
+    needsImage: !modes.includes('text_to_video'),
+    fields: paramFields(m),
+    fixed,
+    typical: Number(m.typical_seconds) > 0 ? Number(m.typical_seconds) : null,
+    typicalText: Number(m.typical_seconds) > 0 ? t('model.typical', { time: duration(m.typical_seconds) }) : '',
+    priceText: priceRuleText(m),
+    isSora: isSoraModel(m.id) || isSoraModel(m.upstream_model),
   };
 }
 
-/** The whole catalog: views in catalog order and the model to preselect. */
-export function catalogView(models, options = {}, preferredId = null) {
-  const list = (Array.isArray(models) ? models : []).map((m) => modelView(m, options));
-  const usable = list.filter((m) => !m.disabled);
-  const preferred = usable.find((m) => m.id === preferredId);
-  return { models: list, selectedId: preferred ? preferred.id : (usable[0]?.id ?? null) };
+/** The catalog: views in catalog order, and the model to preselect (the preferred one if usable). */
+export function catalogView(models, preferredId = null) {
+  const list = (Array.isArray(models) ? models : []).filter((m) => m && typeof m.id === 'string').map(modelView);
+  const usable = list.filter((m) => !m.retired);
+  return { models: list, selectedId: (usable.find((m) => m.id === preferredId) ?? usable[0])?.id ?? null };
 }

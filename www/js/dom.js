@@ -40,14 +40,6 @@ export function applyStrings(root = document) {
   for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
 }
 
-/** A local date-time for display (`2025-11-25 13:05`). */
-export function formatDateTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
 /** Absolute form of a URL the API gave relative to the site (for copying). */
 export function absoluteURL(url) {
   try { return new URL(url, document.baseURI).href; } catch { return String(url); }

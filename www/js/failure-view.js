@@ -1,31 +1,41 @@
-// The explanation of a failed job (plan §5.5, README error kinds): a title and hint per kind,
-// the server's own message, the technical detail folded away, and retry-transfer where allowed.
+// A failed job explained (contract §5): what happened from kind and code, what to do, the technical
+// note folded away, and Retry only when the server says it can (`can_retry`).
 
-import { formatDateTime, h } from './dom.js';
+import { h } from './dom.js';
 import { warnIcon } from './icons.js';
 import { t } from './strings.js';
+import { dateTime } from './format.js';
+import { nameFor } from './media-actions.js';
 
-/** `failure` is status-view.js's failureView; `onRetryTransfer()` resolves true once the retry was accepted. */
-export function failureBox(failure, { onRetryTransfer } = {}) {
-  const box = h('div', { class: ['failure', `failure-${failure.kind}`], role: 'alert' },
-    h('p', { class: 'failure-title' }, warnIcon({ size: 18 }), h('span', { text: t(failure.titleKey) })),
-    failure.message ? h('p', { class: 'failure-message', text: failure.message }) : null,
-    h('p', { class: 'failure-hint', text: t(failure.hintKey) }),
-    failure.detail ? h('details', { class: 'failure-detail' },
-      h('summary', { text: t('fail.detail') }), h('code', { text: failure.detail })) : null);
-  if (failure.canRetryTransfer && onRetryTransfer) {
-    const button = h('button', { type: 'button', class: 'button primary small retry-transfer', text: t('fail.retryTransfer') });
+/** `v` is a statusView of a failed job; `onRetry()` resolves to null when accepted, else `{text, again}`. */
+export function failureBox(v, { onRetry, linkEstimated = false } = {}) {
+  const f = v.failure;
+  const problem = h('p', { class: 'retry-problem', role: 'alert' });
+  const box = h('div', { class: ['failure', `failure-${f.kind}`], dataset: { kind: f.kind, code: f.code ?? '' } },
+    h('p', { class: 'failure-title' }, warnIcon({ size: 18 }), h('span', { text: f.title })),
+    f.text ? h('p', { class: 'failure-text', text: f.text }) : null,
+    h('p', { class: 'failure-hint', text: f.hint }),
+    f.detail || f.facts.length ? h('details', { class: 'failure-detail' }, h('summary', { text: t('fail.detail') }),
+      f.facts.map((x) => h('p', { text: x })), f.detail ? h('code', { text: f.detail }) : null) : null);
+  if (v.canRetry && onRetry) {
+    const label = t('fail.retry');
+    const button = h('button', { type: 'button', class: 'button primary small retry', 'aria-label': nameFor(label, v), text: label });
     button.addEventListener('click', async () => {
       button.disabled = true;
       button.textContent = t('fail.retrying');
-      // Accepted: stay disabled until the next status document replaces this box.
-      if (!(await onRetryTransfer().catch(() => false))) {
+      problem.textContent = '';
+      const refused = await onRetry();
+      // Accepted: the new state replaces this box. Refused: say why; offer it again only after a network error.
+      if (!refused) return;
+      problem.textContent = refused.text;
+      if (refused.again) {
         button.disabled = false;
-        button.textContent = t('fail.retryTransfer');
-      }
+        button.textContent = label;
+      } else button.remove();
     });
-    box.append(h('div', { class: 'failure-actions' }, button,
-      failure.linkExpiresAt ? h('span', { class: 'hint', text: t('fail.linkValidUntil', { time: formatDateTime(failure.linkExpiresAt) }) }) : null));
+    const until = v.linkExpiresAt ? t(linkEstimated ? 'fail.linkUntilEstimated' : 'fail.linkUntil', { time: dateTime(v.linkExpiresAt) }) : '';
+    box.append(h('div', { class: 'failure-actions' }, button, until ? h('span', { class: 'hint', text: until }) : null));
   }
+  box.append(problem);
   return box;
 }

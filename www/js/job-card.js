@@ -1,99 +1,109 @@
-// One job's card: progress while it runs, then the result (plan §5.5) or the failure.
-// The card keeps the last status document; update() replaces it and render() redraws.
+// One job's card: the phase in our words, progress, elapsed and remaining time while it runs; then
+// the result (video, parameters used, reuse actions) or the failure; Cancel and Retry only when the
+// server offers them. update() takes a newer document, render() redraws.
 
-import { formatDateTime, h } from './dom.js';
+import { h } from './dom.js';
 import { closeIcon } from './icons.js';
 import { failureBox } from './failure-view.js';
-import { factsList, mediaActions, soraTag } from './media-actions.js';
-import { statusView } from './status-view.js';
-import { isSoraModel } from './catalog-view.js';
+import { factsList, jobActions, nameFor, soraTag } from './media-actions.js';
+import { shortId, statusView } from './status-view.js';
+import { dateTime, duration } from './format.js';
 import { t } from './strings.js';
 
-/** A document to show before the first poll answers, from the saved record. */
-export function placeholderDocument(record) {
-  return {
-    task_id: record.task_id, status: 'queued', progress: 0, stage: '', model: record.model,
-    duration: record.duration, orig_prompt: record.orig_prompt, created_at: record.submitted_at,
-  };
-}
+/**
+ * `doc` is the first document (or a generate answer); `describe(id)` → model view or a stub;
+ * `actions` = media-actions' plus `cancel(doc)` and `retry(doc)` (→ null or `{text, again}`) and `dismiss()`.
+ */
+export function createJobCard({ doc: first, describe, actions }) {
+  let doc = { status: 'queued', progress: 0, ...first };
+  let shown = 0;            // progress shown, never goes back
+  let elapsedShown = 0;     // elapsed seconds shown while running, never go back
+  let problem = null;       // null | 'poll' | 'gone' | a text (a refused cancel)
+  let bodyFor = null;       // what the body was built for
+  const id = doc.task_id;
 
-/** `describe` gives `{label}` for a model id; `onDismiss`/`onRetryTransfer` act on this job. */
-export function createJobCard({ record, describe, onDismiss, onRetryTransfer }) {
-  let doc = placeholderDocument(record);
-  let shown = 0;            // progress already shown, never goes backwards
-  let problem = null;       // null | 'poll' | 'gone' | a message (failed retry)
-  let bodyFor = null;       // status + locale the body was built for
-
+  const promptEl = h('p', { class: 'job-prompt', id: `job-${id}-prompt` });
   const tagSlot = h('span', { class: 'job-tags' });
   const modelEl = h('span', { class: 'job-model' });
   const badge = h('span', { class: 'badge' });
-  const dismiss = h('button', { type: 'button', class: 'icon-button job-dismiss', on: { click: () => onDismiss() } }, closeIcon({ size: 16 }));
-  const promptEl = h('p', { class: 'job-prompt' });
+  const close = h('button', { type: 'button', class: 'icon-button job-dismiss', on: { click: () => actions.dismiss() } }, closeIcon({ size: 16 }));
   const bar = h('progress', { max: 100, value: 0 });
   const percent = h('span', { class: 'job-percent' });
   const statusLine = h('p', { class: 'job-status', 'aria-live': 'polite' });
-  const elapsedEl = h('span', { class: 'job-elapsed' });
-  const idEl = h('span', { class: 'job-id' });
+  const meta = h('p', { class: 'job-meta' });
+  const stageText = h('p', { class: 'job-stage-text' });
+  const stageSummary = h('summary');
+  const stage = h('details', { class: 'job-stage' }, stageSummary, stageText);
+  const cancel = h('button', { type: 'button', class: 'button secondary small job-cancel', on: { click: async () => {
+    cancel.disabled = true;
+    problem = await actions.cancel(doc);
+    cancel.disabled = false;
+    render();
+  } } });
   const problemEl = h('p', { class: 'job-problem', role: 'status' });
   const body = h('div', { class: 'job-body' });
-  const el = h('li', { class: 'job-card', dataset: { taskId: record.task_id } },
-    h('div', { class: 'job-head' }, tagSlot, modelEl, badge, dismiss),
-    promptEl,
-    h('div', { class: 'job-progress' }, bar, percent),
-    statusLine,
-    h('p', { class: 'job-meta' }, elapsedEl, idEl),
-    problemEl,
-    body);
+  const el = h('li', { class: 'job-card', tabIndex: -1, 'aria-labelledby': promptEl.id, dataset: { taskId: id } },
+    h('div', { class: 'job-head' }, tagSlot, modelEl, badge, close), promptEl,
+    h('div', { class: 'job-progress' }, bar, percent), statusLine, meta, stage, cancel, problemEl, body);
 
   function renderBody(v) {
-    const key = `${v.status}|${document.documentElement.lang}|${v.videoURL}|${v.failure?.canRetryTransfer}`;
+    const key = [v.status, document.documentElement.lang, v.videoURL, v.canRetry, doc.seq, doc.pending, describe(v.model).label].join('|');
     if (key === bodyFor) return;
     bodyFor = key;
-    if (v.succeeded) {
-      const parts = [];
-      if (v.videoURL) {
-        const video = h('video', { controls: true, preload: 'metadata', src: v.videoURL, class: 'job-video' });
-        video.setAttribute('playsinline', '');
-        if (v.posterURL) video.poster = v.posterURL;
-        parts.push(video);
-      } else {
-        parts.push(h('p', { class: 'hint', text: t('result.noVideo') }));
-      }
-      parts.push(factsList(v, { model: describe(v.model).label }));
-      if (v.videoURL) parts.push(mediaActions(v.videoURL, v.taskId));
-      body.replaceChildren(...parts);
-    } else if (v.failed) {
-      body.replaceChildren(failureBox(v.failure, { onRetryTransfer }));
-    } else {
-      body.replaceChildren();
+    const parts = [];
+    // A terminal state from the feed, before its document arrives: say so, do not guess.
+    if (doc.pending) {
+      body.replaceChildren(h('p', { class: 'hint', text: t('result.loading') }));
+      return;
     }
+    if (v.succeeded && v.videoURL) {
+      const video = h('video', { controls: true, preload: 'metadata', src: v.videoURL, class: 'job-video', 'aria-label': nameFor(t('result.video'), v) });
+      video.setAttribute('playsinline', '');
+      if (v.posterURL) video.poster = v.posterURL;
+      parts.push(video);
+    } else if (v.succeeded) parts.push(h('p', { class: 'hint', text: t('result.noVideo') }));
+    if (v.failed) {
+      parts.push(failureBox(v, { onRetry: () => actions.retry(doc), linkEstimated: doc.link_expiry_estimated === true }));
+    }
+    if (v.status === 'cancelled') parts.push(h('p', { class: 'hint', text: t('job.cancelledNote') }));
+    if (v.terminal) parts.push(factsList(v, { model: describe(v.model).label }), jobActions(doc, v, actions).el);
+    body.replaceChildren(...parts);
   }
 
   function render(now = Date.now()) {
-    const v = statusView(doc, { now, previousProgress: shown });
+    const m = describe(doc.model);
+    const v = statusView(doc, { now, previousProgress: shown, previousElapsed: elapsedShown, typical: m.typical });
     shown = v.progress;
+    if (!v.terminal && v.elapsed !== null) elapsedShown = v.elapsed;
     el.dataset.status = v.status;
     el.classList.toggle('done', v.terminal);
-    tagSlot.replaceChildren(...(isSoraModel(v.model) ? [soraTag()] : []));
-    modelEl.textContent = describe(v.model).label;
+    tagSlot.replaceChildren(...(m.isSora ? [soraTag()] : []));
+    modelEl.textContent = m.label;
     badge.className = `badge badge-${v.status}`;
     badge.textContent = t(v.statusKey);
-    dismiss.hidden = !(v.terminal || problem === 'gone');
-    dismiss.setAttribute('aria-label', t('job.dismiss'));
-    dismiss.title = t('job.dismiss');
+    close.hidden = !(v.terminal || problem === 'gone');
+    close.setAttribute('aria-label', nameFor(t('job.dismiss'), v));
+    close.title = t('job.dismiss');
     promptEl.textContent = v.prompt;
     promptEl.title = v.prompt;
     bar.value = v.progress;
-    bar.setAttribute('aria-label', t('job.progressLabel'));
+    bar.setAttribute('aria-label', nameFor(t('job.progressLabel'), v));
     percent.textContent = `${Math.floor(v.progress)}%`;
-    const stage = v.terminal ? '' : (v.stage || t('job.stageWaiting'));
-    const line = [t(v.statusKey), stage].filter(Boolean).join(' · ');
-    if (statusLine.textContent !== line) statusLine.textContent = line;
-    elapsedEl.textContent = v.elapsedText ? t(v.terminal ? 'job.took' : 'job.elapsed', { time: v.elapsedText }) : '';
-    idEl.textContent = v.createdAt ? `${formatDateTime(v.createdAt)} · ${v.taskId}` : v.taskId;
-    const problemText = problem === 'gone' ? t('job.gone') : problem === 'poll' ? t('job.pollError') : (problem ?? '');
-    if (problemEl.textContent !== problemText) problemEl.textContent = problemText;
-    problemEl.hidden = !problemText;
+    let line = t(v.phase.key, v.phase.vars);
+    if (v.eta !== null) line += ` · ${v.eta > 0 ? t('job.eta', { time: duration(v.eta) }) : t('job.slow')}`;
+    if (!v.terminal && statusLine.textContent !== line) statusLine.textContent = line;
+    const time = v.elapsed === null ? '' : t(v.terminal ? 'job.took' : 'job.elapsed', { time: duration(v.elapsed) });
+    meta.textContent = [time, dateTime(v.createdAt), shortId(v.taskId)].filter(Boolean).join(' · ');
+    // The upstream's own words, folded away: for the curious, never the main text.
+    stage.hidden = !v.stage;
+    stageSummary.textContent = t('job.upstreamStage');
+    stageText.textContent = v.stage;
+    cancel.hidden = !v.canCancel;
+    cancel.textContent = t('job.cancel');
+    cancel.setAttribute('aria-label', nameFor(t('job.cancel'), v));
+    const p = problem === 'gone' ? t('job.gone') : problem === 'poll' ? t('job.pollError') : (problem ?? '');
+    if (problemEl.textContent !== p) problemEl.textContent = p;
+    problemEl.hidden = !p;
     renderBody(v);
   }
 
@@ -101,7 +111,11 @@ export function createJobCard({ record, describe, onDismiss, onRetryTransfer }) 
   return {
     el,
     render,
-    update(next) { doc = next; problem = null; render(); },
+    update(next) {
+      doc = next;
+      if (problem === 'poll' || problem === 'gone') problem = null;
+      render();
+    },
     setProblem(p) { problem = p; render(); },
     get document() { return doc; },
   };

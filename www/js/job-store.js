@@ -1,58 +1,61 @@
-// Unfinished jobs kept in localStorage so a reload resumes their progress cards.
-// No DOM: the storage object is passed in (window.localStorage in the page, a fake in tests).
+// What this browser remembers about jobs in localStorage: the unfinished ones it follows (a reload
+// resumes their cards) and the cards someone closed. No DOM: the storage object is passed in.
 
 export const STORAGE_KEY = 'sora-fcgi.jobs.v1';
-/** Never keep more than this many entries (a runaway list should not fill the quota). */
+export const DISMISSED_KEY = 'sora-fcgi.dismissed.v1';
 export const MAX_KEPT = 50;
+export const MAX_DISMISSED = 200;
 
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
+const valid = (e) => e && typeof e === 'object' && typeof e.task_id === 'string' && ID.test(e.task_id)
+  && typeof e.status_url === 'string' && e.status_url.length > 0;
 
-function valid(entry) {
-  return entry && typeof entry === 'object' && typeof entry.task_id === 'string' && ID.test(entry.task_id)
-    && typeof entry.status_url === 'string' && entry.status_url.length > 0;
-}
-
-/** The saved jobs, oldest first; a broken or foreign value reads as an empty list. */
-export function loadJobs(storage) {
+function read(storage, key) {
   try {
-    const list = JSON.parse(storage.getItem(STORAGE_KEY) ?? '[]');
-    return Array.isArray(list) ? list.filter(valid) : [];
+    const v = JSON.parse(storage.getItem(key) ?? '[]');
+    return Array.isArray(v) ? v : [];
   } catch {
     return [];
   }
 }
 
-function save(storage, list) {
+function write(storage, key, list) {
   try {
-    storage.setItem(STORAGE_KEY, JSON.stringify(list.slice(-MAX_KEPT)));
+    storage.setItem(key, JSON.stringify(list));
   } catch {
-    // Storage full or disabled (private mode): resuming after reload is a convenience only.
+    // Storage full or disabled (private mode): remembering is a convenience only.
   }
 }
 
-/** The record kept for a job just submitted (from the generate answer). */
-export function recordFromAnswer(answer, now) {
+/** The followed jobs, oldest first; a broken value reads as empty. */
+export const loadJobs = (storage) => read(storage, STORAGE_KEY).filter(valid);
+
+/** The record kept for a followed job. */
+export function recordFrom(doc, now) {
   return {
-    task_id: answer.task_id,
-    status_url: answer.status_url,
-    model: answer.model ?? '',
-    duration: answer.duration ?? null,
-    orig_prompt: answer.orig_prompt ?? '',
-    submitted_at: new Date(now).toISOString(),
+    task_id: doc.task_id, status_url: doc.status_url, model: doc.model ?? '',
+    orig_prompt: doc.orig_prompt ?? '', submitted_at: doc.created_at ?? new Date(now).toISOString(),
   };
 }
 
-/** Adds or replaces the record with the same task id. */
+/** Adds or replaces the record with the same id. */
 export function rememberJob(storage, record) {
   if (!valid(record)) return loadJobs(storage);
-  const list = loadJobs(storage).filter((j) => j.task_id !== record.task_id);
-  list.push(record);
-  save(storage, list);
+  const list = [...loadJobs(storage).filter((j) => j.task_id !== record.task_id), record].slice(-MAX_KEPT);
+  write(storage, STORAGE_KEY, list);
   return list;
 }
 
 export function forgetJob(storage, taskId) {
   const list = loadJobs(storage).filter((j) => j.task_id !== taskId);
-  save(storage, list);
+  write(storage, STORAGE_KEY, list);
   return list;
+}
+
+/** Ids of cards the reader closed (so "latest results" do not come back after a reload). */
+export const loadDismissed = (storage) => new Set(read(storage, DISMISSED_KEY).filter((x) => typeof x === 'string'));
+
+export function dismiss(storage, taskId) {
+  const list = [...read(storage, DISMISSED_KEY).filter((x) => x !== taskId), taskId].slice(-MAX_DISMISSED);
+  write(storage, DISMISSED_KEY, list);
 }

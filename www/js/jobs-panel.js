@@ -1,100 +1,122 @@
-// The progress panel: one card and one poller per job, several at once; unfinished jobs are
-// kept in localStorage and resumed after a reload.
+// The right column: a card per job in progress (anyone's, from the change feed and other tabs) and
+// the latest results. Each unfinished card polls its static status file; feed events poke it.
+// The jobs this browser follows survive a reload (job-store.js).
 
 import { createJobCard } from './job-card.js';
 import { createPoller } from './poll.js';
-import { forgetJob, loadJobs, recordFromAnswer, rememberJob } from './job-store.js';
+import { dismiss, forgetJob, loadDismissed, loadJobs, recordFrom, rememberJob } from './job-store.js';
 import { isTerminal } from './status-view.js';
 
-/** `describe(id)` → `{label}`; `onUpdate(doc)` on every new status document; `onFinished(doc)` when a job reaches a terminal state; `retryTransfer(id)` calls the API; `errorText(err)` words its failure. */
-export function createJobsPanel({ list, empty, storage, describe, onUpdate = () => {}, onFinished, retryTransfer, errorText }) {
-  const entries = new Map();   // task id → {card, poller, record}
+/** How many finished jobs the column shows when it loads ("latest results"). */
+export const LATEST = 3;
 
-  function updateEmpty() { empty.hidden = entries.size > 0; }
+/** `actions(doc)` → card actions; `onDocument(doc)` on every new document; `onFinished(doc)` at a terminal state. */
+export function createJobsPanel({ list, empty, storage, describe, actions, onDocument = () => {}, onFinished = () => {} }) {
+  const entries = new Map();   // task id → {card, poller}
+  let skew = 0;                // server clock minus ours (ms), from status answers' Date
 
-  function addEntry(record, { resumed }) {
-    if (entries.has(record.task_id)) return entries.get(record.task_id);
-    const entry = { record };
-    entry.card = createJobCard({
-      record, describe,
-      onDismiss: () => remove(record.task_id),
-      onRetryTransfer: async () => {
-        try {
-          await retryTransfer(record.task_id);
-        } catch (err) {
-          entry.card.setProblem(errorText(err));
-          return false;
-        }
-        rememberJob(storage, record);
-        entry.poller.start(0);
-        return true;
-      },
-    });
+  const updateEmpty = () => { empty.hidden = entries.size > 0; };
+  const now = () => Date.now() + skew;
+
+  function add(doc, { top = true, follow = false } = {}) {
+    const id = doc.task_id;
+    if (follow && !isTerminal(doc.status)) rememberJob(storage, recordFrom(doc, Date.now()));
+    let entry = entries.get(id);
+    if (entry) {
+      if (doc.seq > (entry.card.document.seq ?? 0)) entry.card.update(doc);
+      if (!isTerminal(doc.status)) entry.poller.poke();
+      return entry;
+    }
+    entry = {};
+    entry.card = createJobCard({ doc, describe, actions: { ...actions(), dismiss: () => close(id),
+      retry: async (d) => {
+        const r = await actions().retry(d);
+        if (!r) entry.poller.poke();
+        return r;
+      } } });
     entry.poller = createPoller({
-      url: record.status_url,
+      url: doc.status_url,
       fetchImpl: (...a) => fetch(...a),
       schedule: (fn, ms) => setTimeout(fn, ms),
-      cancel: (h) => clearTimeout(h),
-      onDocument(doc) {
-        entry.card.update(doc);
-        onUpdate(doc);
-        if (isTerminal(doc.status)) {
-          forgetJob(storage, record.task_id);
-          onFinished(doc);
+      cancel: (x) => clearTimeout(x),
+      initial: doc.seq ? doc : null,
+      onDocument(next, serverTime) {
+        if (serverTime !== null) skew = serverTime + 500 - Date.now();
+        entry.card.update(next);
+        onDocument(next);
+        if (isTerminal(next.status)) {
+          forgetJob(storage, id);
+          onFinished(next);
         }
       },
       onError({ count }) { if (count >= 3) entry.card.setProblem('poll'); },
       onGone() {
-        forgetJob(storage, record.task_id);
+        forgetJob(storage, id);
         entry.card.setProblem('gone');
       },
     });
-    entries.set(record.task_id, entry);
-    // Newest first: a job submitted now goes on top, resumed jobs keep their saved order.
-    list.prepend(entry.card.el);
-    entry.poller.start(resumed ? 0 : 300);
+    entries.set(id, entry);
+    if (top) list.prepend(entry.card.el);
+    else list.append(entry.card.el);
+    if (!isTerminal(doc.status)) entry.poller.start(doc.seq ? 1000 : 300);
     updateEmpty();
     return entry;
   }
 
-  function remove(taskId) {
-    const entry = entries.get(taskId);
+  function remove(id) {
+    const entry = entries.get(id);
     if (!entry) return;
     entry.poller.stop();
     entry.card.el.remove();
-    entries.delete(taskId);
-    forgetJob(storage, taskId);
+    entries.delete(id);
+    forgetJob(storage, id);
     updateEmpty();
   }
 
-  // Poll at once when the tab comes back (timers are throttled in background tabs).
+  function close(id) {
+    const next = entries.get(id)?.card.el.nextElementSibling ?? entries.get(id)?.card.el.previousElementSibling;
+    dismiss(storage, id);
+    remove(id);
+    (next ?? document.getElementById('jobs-title')).focus();
+  }
+
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') for (const e of entries.values()) e.poller.poke();
+    if (document.visibilityState === 'visible') for (const e of entries.values()) if (!isTerminal(e.card.document.status)) e.poller.poke();
   });
-  // Elapsed time of running jobs.
   setInterval(() => {
-    const now = Date.now();
-    for (const e of entries.values()) if (e.poller.running) e.card.render(now);
+    for (const e of entries.values()) if (!isTerminal(e.card.document.status)) e.card.render(now());
   }, 1000);
 
   updateEmpty();
   return {
-    /** Adds the card of a job the form just submitted (or joins it on a replayed key). */
-    add(answer) {
-      const record = recordFromAnswer(answer, Date.now());
-      rememberJob(storage, record);
-      const existing = entries.get(record.task_id);
-      if (existing) {
-        // A replayed Idempotency-Key or a retried transfer: the same job, poll it again.
-        existing.poller.start(0);
-        return existing;
-      }
-      return addEntry(record, { resumed: false });
+    /** A job this browser just submitted (or joined by a replayed key): a card on top, followed across reloads. */
+    submitted: (job) => add(job, { follow: true }),
+    /** A job another tab or admin created, or a newer document of a known job. */
+    show: (doc) => add(doc),
+    /**
+     * Seeds the column: the jobs followed before the reload, every unfinished job in `docs` (the
+     * newest jobs), and the latest finished ones not closed before.
+     */
+    seed(docs) {
+      const closed = loadDismissed(storage);
+      for (const r of loadJobs(storage)) add({ ...r, status: 'queued', created_at: r.submitted_at });
+      const latest = docs.filter((d) => isTerminal(d.status) && !closed.has(d.task_id)).slice(0, LATEST);
+      for (const d of [...docs].reverse()) if (!isTerminal(d.status) || latest.includes(d)) add(d);
     },
-    /** Recreates the cards of the jobs saved before the last reload. */
-    resume() { for (const record of loadJobs(storage)) addEntry(record, { resumed: true }); },
-    /** Drops the card of a job deleted from the library. */
+    /** A change-feed or other-tab event for job `id`: apply a terminal state at once, then fetch the document. */
+    event({ job: id, status, progress }, doc = null) {
+      const entry = entries.get(id);
+      if (!entry) {
+        if (doc) add(doc);
+        return;
+      }
+      const d = entry.card.document;
+      if (status && status !== d.status && isTerminal(status)) entry.card.update({ ...d, status, progress: progress ?? d.progress, pending: true });
+      entry.poller.poke();
+    },
     remove,
-    render() { for (const e of entries.values()) e.card.render(); },
+    has: (id) => entries.has(id),
+    focus(id) { entries.get(id)?.card.el.focus(); },
+    render() { for (const e of entries.values()) e.card.render(now()); },
   };
 }

@@ -1,17 +1,21 @@
-// The library (README `GET /api/jobs`): newest first, pages of 50 with "load more", filters by
-// status and model, prompt search, thumbnails, open in a dialog, delete with confirmation.
+// The library (`GET /api/jobs`): newest first, 50 a page, filters by status and model, search by
+// prompt or job id, counts that follow the filters. Posters stand in for videos where there is one.
+// One Tab stop per item: arrow keys move between an item's controls and between items.
+// Live: the change feed and other tabs insert, update and remove items.
 
-import { formatDateTime, h } from './dom.js';
+import { h } from './dom.js';
 import { cameraIcon } from './icons.js';
-import { statusView, spendFromList } from './status-view.js';
-import { formatUSD } from './catalog-view.js';
+import { jobActions, nameFor } from './media-actions.js';
+import { shortId, statusView } from './status-view.js';
+import { dateTime, usd } from './format.js';
+import { matchesFilters, rovingMove } from './lists.js';
 import { t } from './strings.js';
 
 export const PAGE_SIZE = 50;
-const STATUSES = ['succeeded', 'failed', 'generating', 'transferring', 'queued'];
+const STATUSES = ['succeeded', 'failed', 'cancelled', 'generating', 'transferring', 'queued'];
 
-/** `api` client; `describe(id)`; `openJob(doc)`; `confirmDelete()` → Promise<bool>; `onSpend(n)`; `onDeleted(id)`. */
-export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, onDeleted, errorText }) {
+/** `api`; `describe(id)`; `openJob(doc)`; `remove(doc)` → Promise<true | false | error text>; `actions` (media-actions); `onList(answer)`; `errorText`. */
+export function createLibrary({ api, describe, openJob, remove, actions, onList, errorText }) {
   const $ = (id) => document.getElementById(id);
   const listEl = $('library-list');
   const stateEl = $('library-state');
@@ -20,27 +24,23 @@ export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, 
   const statusSelect = $('library-status');
   const modelSelect = $('library-model');
 
-  let state = { items: [], nextBefore: null, loading: false, error: '', notice: '', models: [] };
-  let generation = 0;  // answers of an older query are dropped
+  let state = { items: [], nextBefore: null, total: null, loading: false, error: '', notice: '', models: [] };
+  let generation = 0;        // answers to an older query are dropped
+  const current = new Map(); // task id → index of the item's control that holds its Tab stop
 
-  function filters() {
-    return { status: statusSelect.value, model: modelSelect.value, q: q.value.trim() };
-  }
+  const filters = () => ({ status: statusSelect.value, model: modelSelect.value, q: q.value.trim() });
 
   async function load({ append = false } = {}) {
     const mine = ++generation;
     state = { ...state, loading: true, error: '', notice: append ? state.notice : '' };
     render();
-    const f = filters();
     try {
-      const answer = await api.jobs({ limit: PAGE_SIZE, before: append ? state.nextBefore : undefined, ...f });
+      const answer = await api.jobs({ limit: PAGE_SIZE, before: append ? state.nextBefore : undefined, ...filters() });
       if (mine !== generation) return;
       const jobs = Array.isArray(answer.jobs) ? answer.jobs : [];
       const items = append ? [...state.items, ...jobs.filter((j) => !state.items.some((x) => x.task_id === j.task_id))] : jobs;
       state = { ...state, items, nextBefore: answer.next_before ?? null, total: Number.isFinite(answer.total) ? answer.total : null, loading: false };
-      // The server's figure counts every job of today; without it, sum what the unfiltered list shows.
-      const unfiltered = !f.status && !f.model && !f.q;
-      if ((answer.today_cost_usd ?? null) !== null || unfiltered) onSpend(spendFromList({ ...answer, jobs: items }, Date.now()));
+      onList(answer);
     } catch (err) {
       if (mine !== generation) return;
       state = { ...state, loading: false, error: errorText(err) };
@@ -48,63 +48,88 @@ export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, 
     render();
   }
 
-  async function remove(doc) {
-    if (!(await confirmDelete())) return false;
-    try {
-      await api.deleteJob(doc.task_id);
-    } catch (err) {
-      state = { ...state, notice: errorText(err) };
+  async function del(doc) {
+    const r = await remove(doc);
+    if (r === true) drop(doc.task_id, t('library.deleted'));
+    else if (typeof r === 'string') {
+      state = { ...state, notice: r };
       render();
-      return false;
     }
-    state = { ...state, items: state.items.filter((j) => j.task_id !== doc.task_id), notice: t('library.deleted'),
+  }
+
+  function drop(id, notice = '') {
+    if (!state.items.some((j) => j.task_id === id)) return;
+    state = { ...state, items: state.items.filter((j) => j.task_id !== id), notice,
       total: Number.isFinite(state.total) ? state.total - 1 : state.total };
     render();
-    onDeleted(doc.task_id);
-    return true;
   }
 
   function thumb(doc, v) {
-    const label = t('library.open', { prompt: v.prompt.slice(0, 80) });
     let inner;
-    if (v.videoURL) {
+    if (v.posterURL) {
+      inner = h('img', { src: v.posterURL, alt: '', loading: 'lazy', decoding: 'async' });
+    } else if (v.videoURL) {
       inner = h('video', { preload: 'metadata', muted: true, src: `${v.videoURL}#t=0.1`, tabIndex: -1, 'aria-hidden': 'true' });
       inner.setAttribute('playsinline', '');
-      if (v.posterURL) inner.poster = v.posterURL;
     } else {
       inner = h('span', { class: 'thumb-placeholder' }, cameraIcon({ size: 28 }), h('span', { text: t(v.statusKey) }));
     }
-    return h('button', { type: 'button', class: ['thumb', doc.width > doc.height ? 'landscape' : 'portrait'], 'aria-label': label,
-      on: { click: () => openJob(doc) } }, inner);
+    return h('button', { type: 'button', class: ['thumb', doc.width > doc.height ? 'landscape' : 'portrait'],
+      'aria-label': nameFor(t('library.open'), v), on: { click: () => openJob(doc) } }, inner);
   }
 
-  const built = new Map();  // task id → {key, el}: unchanged entries keep their element (and loaded thumbnail)
+  const built = new Map();  // task id → {key, el}: unchanged items keep their element (and loaded thumbnail)
 
   function item(doc) {
-    const key = `${doc.seq}|${doc.status}|${document.documentElement.lang}|${state.models.length}`;
+    const key = `${doc.seq}|${doc.status}|${document.documentElement.lang}|${describe(doc.model).label}`;
     const cached = built.get(doc.task_id);
-    if (cached && cached.key === key) return cached.el;
-    const el = buildItem(doc);
-    built.set(doc.task_id, { key, el });
-    return el;
-  }
-
-  function buildItem(doc) {
+    if (cached?.key === key) return cached.el;
     const v = statusView(doc);
-    return h('li', { class: 'lib-item', dataset: { taskId: doc.task_id, status: v.status } },
+    const acts = jobActions(doc, v, actions, { media: false });
+    const delButton = h('button', { type: 'button', class: 'button secondary small lib-delete', text: t('library.delete'),
+      disabled: !v.terminal, 'aria-label': nameFor(t('library.delete'), v), on: { click: () => del(doc) } });
+    acts.el.insertBefore(delButton, acts.el.lastElementChild);
+    const el = h('li', { class: 'lib-item', dataset: { taskId: doc.task_id, status: v.status } },
       thumb(doc, v),
       h('div', { class: 'lib-info' },
         h('div', { class: 'lib-line' },
           h('span', { class: `badge badge-${v.status}`, text: t(v.statusKey) }),
           h('span', { class: 'lib-model', text: describe(v.model).label })),
         h('p', { class: 'lib-prompt', text: v.prompt, title: v.prompt }),
-        h('p', { class: 'lib-meta', text: [formatDateTime(v.createdAt), v.duration ? t('params.seconds', { n: v.duration }) : '',
-          v.costUSD !== null ? formatUSD(v.costUSD) : ''].filter(Boolean).join(' · ') }),
-        h('div', { class: 'lib-actions' },
-          h('button', { type: 'button', class: 'button secondary small lib-delete', text: t('library.delete'),
-            disabled: !v.terminal, 'aria-label': `${t('library.delete')}: ${v.prompt.slice(0, 40)}`,
-            on: { click: () => remove(doc) } }))));
+        h('p', { class: 'lib-meta', text: [dateTime(v.createdAt), v.duration ? t('param.seconds', { n: v.duration }) : '',
+          v.costUSD !== null ? usd(v.costUSD) : '', shortId(v.taskId)].filter(Boolean).join(' · ') }),
+        acts.el));
+    built.set(doc.task_id, { key, el });
+    return el;
   }
+
+  const controlsOf = (li) => [...li.querySelectorAll('button, a[href]')].filter((c) => !c.disabled);
+
+  /** Roving tabindex: in every item only its current control is a Tab stop. */
+  function rove() {
+    for (const li of listEl.children) {
+      const cs = controlsOf(li);
+      const k = Math.min(current.get(li.dataset.taskId) ?? 0, cs.length - 1);
+      for (const c of li.querySelectorAll('button, a[href]')) c.tabIndex = -1;
+      cs.forEach((c, i) => { c.tabIndex = i === k ? 0 : -1; });
+    }
+  }
+
+  listEl.addEventListener('keydown', (e) => {
+    const li = e.target.closest?.('.lib-item');
+    if (!li || e.altKey || e.ctrlKey || e.metaKey) return;
+    const items = [...listEl.children];
+    const cs = controlsOf(li);
+    const move = rovingMove(e.key, { item: items.indexOf(li), control: Math.max(0, cs.indexOf(e.target)), count: items.length, controls: cs.length });
+    if (!move) return;
+    e.preventDefault();
+    const target = items[move.item];
+    const tcs = controlsOf(target);
+    const k = Math.min(move.control, tcs.length - 1);
+    current.set(target.dataset.taskId, k);
+    rove();
+    tcs[k]?.focus();
+  });
 
   function renderFilters() {
     const keep = (sel, options) => {
@@ -119,13 +144,13 @@ export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, 
   function render() {
     listEl.replaceChildren(...state.items.map(item));
     for (const id of built.keys()) if (!state.items.some((j) => j.task_id === id)) built.delete(id);
+    rove();
     listEl.setAttribute('aria-busy', String(state.loading));
-    let text = '';
+    let text;
     if (state.loading) text = t('library.loading');
     else if (state.error) text = t('library.loadFailed', { message: state.error });
     else if (!state.items.length) text = t('library.empty');
-    else text = state.total !== null && state.total !== undefined
-      ? t('library.countOf', { n: state.items.length, total: state.total }) : t('library.count', { n: state.items.length });
+    else text = state.total !== null ? t('library.countOf', { n: state.items.length, total: state.total }) : t('library.count', { n: state.items.length });
     if (state.notice && !state.loading) text = `${state.notice} · ${text}`;
     stateEl.textContent = text;
     stateEl.classList.toggle('error', Boolean(state.error));
@@ -144,15 +169,21 @@ export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, 
   renderFilters();
   return {
     load,
-    remove,
+    /** Deletes after asking (the dialog's Delete). */
+    remove: del,
     /** Catalog views, for the model filter and labels. */
     setModels(models) { state = { ...state, models }; renderFilters(); render(); },
-    render() { renderFilters(); render(); },
-    /** Replaces one entry after a job changed (e.g. finished), without reloading. */
-    upsert(doc) {
-      if (!state.items.some((j) => j.task_id === doc.task_id)) return;
-      state = { ...state, items: state.items.map((j) => (j.task_id === doc.task_id ? doc : j)) };
+    render() { built.clear(); renderFilters(); render(); },
+    /** A newer document of a job: replaced, added on top (`isNew` and matching the filters), or dropped (no longer matching). */
+    upsert(doc, { isNew = false } = {}) {
+      const known = state.items.some((j) => j.task_id === doc.task_id);
+      const fits = matchesFilters(doc, filters());
+      if (known && !fits) return drop(doc.task_id);
+      if (known) state = { ...state, items: state.items.map((j) => (j.task_id === doc.task_id && !(j.seq > doc.seq) ? doc : j)) };
+      else if (fits && isNew && !state.loading) state = { ...state, items: [doc, ...state.items], total: Number.isFinite(state.total) ? state.total + 1 : state.total };
       render();
     },
+    /** A job deleted elsewhere. */
+    drop: (id) => drop(id),
   };
 }

@@ -1,10 +1,12 @@
-// Download and copy-link buttons for a stored video, shared by result cards and the video dialog.
+// What every job card, library item and the video dialog share: facts about a job, and the reuse
+// actions (Regenerate, Edit, Copy prompt, download, copy link) with unique accessible names.
 
 import { absoluteURL, h } from './dom.js';
-import { cameraIcon, downloadIcon, linkIcon } from './icons.js';
+import { cameraIcon, copyIcon, downloadIcon, editIcon, linkIcon, redoIcon } from './icons.js';
 import { t } from './strings.js';
-import { formatUSD } from './catalog-view.js';
-import { formatBytes } from './validate.js';
+import { bytes, dateTime, usd } from './format.js';
+import { paramRows } from './params.js';
+import { shortId } from './status-view.js';
 
 /** Copies `text`; the async Clipboard API needs a secure context, so fall back to execCommand. */
 export async function copyText(text) {
@@ -23,42 +25,61 @@ export async function copyText(text) {
   return ok;
 }
 
-/** `<div class="media-actions">` with a download link and a copy-link button plus its feedback line. */
-export function mediaActions(videoURL, taskId) {
-  const url = absoluteURL(videoURL);
+/** A name that tells this job's control apart from every other: `Regenerate: a red fox… #K3F9QZ`. */
+export function nameFor(action, v) {
+  const p = v.prompt.length > 40 ? `${v.prompt.slice(0, 40)}…` : v.prompt;
+  return `${action}: ${p} ${shortId(v.taskId)}`;
+}
+
+/** A `<dl>` of a job's facts, the parameters it used included; rows without a value are left out. */
+export function factsList(v, { model = '', created = false } = {}) {
+  const cost = v.costUSD === null ? '' : v.costState && v.costState !== 'settled'
+    ? `${usd(v.costUSD)} (${t(`costState.${v.costState}`)})` : usd(v.costUSD);
+  const rows = [
+    [t('job.model'), model],
+    ...(v.params ? paramRows(v.params) : [[t('param.duration'), v.duration ? t('param.seconds', { n: v.duration }) : '']]),
+    [t('job.resolution'), v.resolution],
+    [t('job.size'), v.sizeBytes ? bytes(v.sizeBytes) : ''],
+    [t('job.cost'), cost],
+    [t('job.created'), created ? dateTime(v.createdAt) : ''],
+    [t('job.id'), created ? v.taskId : ''],
+  ];
+  return h('dl', { class: 'job-facts' }, rows.filter(([, x]) => x).map(([k, x]) => [h('dt', { text: k }), h('dd', { text: x })]));
+}
+
+/**
+ * The actions row of a job: download and copy link (when stored), Copy prompt, Edit, Regenerate
+ * (with its price). `actions` = {regenerate(doc), edit(doc), priceOf(doc), usable(doc)}.
+ */
+export function jobActions(doc, v, actions, { media = true } = {}) {
   const feedback = h('p', { class: 'copy-feedback', role: 'status' });
-  const copy = h('button', { type: 'button', class: 'button secondary small', on: { click: async () => {
-    const ok = await copyText(url);
-    if (ok) {
-      feedback.replaceChildren(t('result.copied'));
-    } else {
-      const manual = h('input', { type: 'text', readOnly: true, value: url, class: 'manual-copy', 'aria-label': t('result.copy') });
-      feedback.replaceChildren(t('result.copyFailed'), ' ', manual);
-      manual.select();
-    }
-  } } }, linkIcon({ size: 16 }), h('span', { text: t('result.copy') }));
-  copy.dataset.url = url;
-  const download = h('a', { class: 'button primary small', href: videoURL, download: `sora-${taskId || 'video'}.mp4` },
-    downloadIcon({ size: 16 }), h('span', { text: t('result.download') }));
-  return h('div', { class: 'media-actions' }, download, copy, feedback);
+  const button = (icon, text, onClick, extra = {}) => h('button', { type: 'button', class: 'button secondary small',
+    'aria-label': nameFor(text, v), on: { click: onClick }, ...extra }, icon({ size: 16 }), h('span', { text }));
+  const parts = [];
+  if (v.videoURL && media) {
+    const url = absoluteURL(v.videoURL);
+    parts.push(h('a', { class: 'button primary small', href: v.videoURL, download: `video-${v.taskId}.mp4`,
+      'aria-label': nameFor(t('result.download'), v) }, downloadIcon({ size: 16 }), h('span', { text: t('result.download') })));
+    parts.push(button(linkIcon, t('result.copy'), async () => {
+      feedback.textContent = (await copyText(url)) ? t('result.copied') : `${t('result.copyFailed')} ${url}`;
+    }, { dataset: { url } }));
+  }
+  parts.push(button(copyIcon, t('action.copyPrompt'), async () => {
+    feedback.textContent = t((await copyText(v.prompt)) ? 'action.promptCopied' : 'action.copyFailed');
+  }));
+  const usable = actions.usable(doc);
+  parts.push(button(editIcon, t('action.edit'), () => actions.edit(doc), { disabled: !usable, title: usable ? '' : t('action.modelGone') }));
+  const price = actions.priceOf(doc);
+  const regen = button(redoIcon, price === null ? t('action.regenerate') : t('action.regeneratePrice', { price: usd(price) }), async () => {
+    regen.disabled = true;
+    feedback.textContent = await actions.regenerate(doc) ?? '';
+    regen.disabled = false;
+  }, { disabled: !usable, title: usable ? '' : t('action.modelGone'), class: 'button secondary small regenerate' });
+  parts.push(regen);
+  return { el: h('div', { class: 'job-actions' }, parts, feedback), buttons: parts };
 }
 
-/** A `<dl>` of a job's facts (status-view.js view); rows without a value are left out. */
-export function factsList(v, rows) {
-  const all = {
-    'job.model': rows.model ?? '',
-    'job.duration': v.duration ? t('params.seconds', { n: v.duration }) : '',
-    'job.resolution': v.resolution,
-    'job.size': v.sizeBytes ? formatBytes(v.sizeBytes) : '',
-    'job.cost': v.costUSD !== null ? formatUSD(v.costUSD) : '',
-    'job.created': rows.created ?? '',
-    'job.id': rows.id ?? '',
-  };
-  return h('dl', { class: 'job-facts' }, Object.entries(all).filter(([, val]) => val)
-    .map(([k, val]) => [h('dt', { text: t(k) }), h('dd', { text: val })]));
-}
-
-/** The purple "Sora 2" tag of results (plan §5.5). */
+/** The purple "Sora 2" tag of results from Sora models. */
 export function soraTag() {
   return h('span', { class: 'tag tag-sora2' }, cameraIcon({ size: 14 }), 'Sora 2');
 }

@@ -1,6 +1,7 @@
 // Polling one job's static status file (pitfalls §4): `cache: 'no-store'`, backoff from about
 // 1 s to 5 s, stale documents (lower or equal `seq`) ignored, stop at a terminal state.
 // No DOM: the fetch and the timer are passed in, so `node --test` drives it with fakes.
+// The change feed pokes a poller when its job changed, so a finished job shows at once.
 
 import { isTerminal } from './status-view.js';
 
@@ -34,7 +35,8 @@ export function mergeDocument(prev, next) {
 /**
  * Polls `url` until the job reaches a terminal state or `stop()` is called.
  * - `fetchImpl(url, init)` is `fetch`; `schedule(fn, ms)`/`cancel(handle)` are timers.
- * - `onDocument(doc)` gets each newer document (progress already merged);
+ * - `onDocument(doc, serverTime)` gets each newer document (progress merged) and the answer's
+ *   `Date` in ms (null if absent), for the clock offset behind elapsed times;
  * - `onError({status, error, count})` a failed poll; `onGone()` after repeated 404s.
  */
 export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onError = () => {}, onGone = () => {},
@@ -57,6 +59,7 @@ export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onE
     if (stopped || inFlight) return;
     inFlight = true;
     let doc = null;
+    let serverTime = null;
     try {
       const sep = url.includes('?') ? '&' : '?';
       // The query string defeats any cache between us and nginx that ignores no-store.
@@ -76,6 +79,8 @@ export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onE
         onError({ status: res.status, error: null, count: failures });
       } else {
         doc = await res.json();
+        serverTime = Date.parse(res.headers?.get?.('Date') ?? '');
+        if (!Number.isFinite(serverTime)) serverTime = null;
         notFound = 0;
         failures = 0;
       }
@@ -91,7 +96,7 @@ export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onE
       const merged = mergeDocument(last, doc);
       last = merged;
       attempt = changedState ? 0 : attempt + 1;
-      onDocument(merged);
+      onDocument(merged, serverTime);
       if (isTerminal(merged.status)) {
         stopped = true;
         return;
@@ -114,10 +119,14 @@ export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onE
       if (timer !== null) cancel(timer);
       timer = null;
     },
-    /** Polls again soon (after a retry-transfer, or when the tab becomes visible). */
+    /** Polls again now (a feed event, a retry, the tab became visible); restarts a stopped poller. */
     poke() {
       attempt = 0;
-      if (stopped) return;
+      if (stopped) {
+        stopped = false;
+        plan(0);
+        return;
+      }
       if (timer !== null) cancel(timer);
       plan(0);
     },
