@@ -89,16 +89,18 @@ def page_factory(browser, base_url):
     contexts = []
     errors = []
 
-    def open_page(width=1280, height=800, path="", setup=None):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        contexts.append(ctx)
-        if setup:
+    def open_page(width=1280, height=800, path="", setup=None, locale="zh-CN", ready="#model:enabled", context=None):
+        ctx = context or browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        if context is None:
+            contexts.append(ctx)
+        if setup and context is None:
             setup(ctx)   # e.g. routes that alter an API answer before the page loads
         page = ctx.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text else None)
         page.goto(base_url + path)
-        page.wait_for_selector("#model-list .model-option")
+        if ready:
+            page.wait_for_selector(ready)
         return page
 
     yield open_page
