@@ -12,7 +12,7 @@ struct Responder {
 
     init(config: Config) {
         self.config = config
-        let spool = Spool(root: config.spoolDir)
+        let spool = config.spool
         self.spool = spool
         router = Router(config: config, spool: spool, store: config.makeStore(),
                         launchWorker: Spawner.workerLauncher(config: config, spool: spool))
@@ -80,14 +80,21 @@ struct Responder {
         let path = pathPart.removingPercentEncoding ?? pathPart
         let length = env("CONTENT_LENGTH").flatMap { Int($0) } ?? 0
         let body = (length > 0 && length <= config.maxBodyBytes) ? readBody(length) : []
+        var headers: [String: String] = [:]
+        for (name, param) in [("cookie", "HTTP_COOKIE"), ("authorization", "HTTP_AUTHORIZATION"), ("origin", "HTTP_ORIGIN"),
+                              ("sec-fetch-site", "HTTP_SEC_FETCH_SITE"), ("host", "HTTP_HOST")] {
+            if let v = env(param) { headers[name] = v }
+        }
         let request = APIRequest(method: env("REQUEST_METHOD") ?? "GET", path: path, query: env("QUERY_STRING") ?? "",
                                  contentType: env("CONTENT_TYPE"), idempotencyKey: env("HTTP_IDEMPOTENCY_KEY"),
+                                 headers: headers, remoteAddress: env("REMOTE_ADDR") ?? "",
+                                 isHTTPS: env("HTTPS") == "on" || env("REQUEST_SCHEME") == "https",
                                  body: body, contentLength: length)
         return router.handle(request)
     }
 
     static func serialize(_ r: APIResponse) -> [UInt8] {
-        var head = "Status: \(r.status) \(APIResponse.reason(r.status))\r\nContent-Type: application/json; charset=utf-8\r\n"
+        var head = "Status: \(r.status) \(APIResponse.reason(r.status))\r\nContent-Type: \(r.contentType)\r\n"
         head += "Content-Length: \(r.body.count)\r\nX-Content-Type-Options: nosniff\r\n"
         if !r.headers.contains(where: { $0.0.lowercased() == "cache-control" }) { head += "Cache-Control: no-store\r\n" }
         for (k, v) in r.headers { head += "\(k): \(v)\r\n" }

@@ -48,7 +48,7 @@ struct WorkerCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         HTTPClient.globalInit()
         let config = loadConfig()
-        let spool = Spool(root: config.spoolDir)
+        let spool = config.spool
         guard JobID.isValid(jobID) else { throw ValidationError("not a job id: \(jobID)") }
         Worker(config: config, spool: spool, store: config.makeStore()).runLoop(first: jobID)
     }
@@ -60,7 +60,7 @@ struct Reap: ParsableCommand {
 
     func run() throws {
         let config = loadConfig()
-        let spool = Spool(root: config.spoolDir)
+        let spool = config.spool
         try spool.prepare()
         signal(SIGCHLD, SIG_IGN)  // launched workers are detached; the kernel reaps them
         let report = Reaper(config: config, spool: spool, launchWorker: Spawner.workerLauncher(config: config, spool: spool)).run()
@@ -73,7 +73,7 @@ struct Status: ParsableCommand {
     @Argument(help: "The job id.") var jobID: String
 
     func run() throws {
-        let spool = Spool(root: loadConfig().spoolDir)
+        let spool = loadConfig().spool
         guard JobID.isValid(jobID) else { throw ValidationError("not a job id: \(jobID)") }
         guard let doc = spool.readStatus(jobID) else { throw ValidationError("no such job: \(jobID)") }
         let e = SpoolJSON.encoder()
@@ -87,7 +87,7 @@ struct List: ParsableCommand {
     @Option(help: "How many jobs.") var limit = 20
 
     func run() throws {
-        let spool = Spool(root: loadConfig().spoolDir)
+        let spool = loadConfig().spool
         for id in spool.allJobIDs().prefix(limit) {
             guard let d = spool.readStatus(id) else { continue }
             let line = [id, d.status.rawValue, String(format: "%5.1f%%", d.progress), d.model,

@@ -3,12 +3,69 @@ import Testing
 @testable import SoraCore
 
 @Suite struct CatalogTests {
-    @Test func standardCatalogMapsThePlansFourModels() {
+    @Test func builtinOffersTodaysModelsAndKeepsSoraRetired() {
         let c = ModelCatalog.standard
-        #expect(c.models.map(\.id) == ["sora-v2-portrait", "sora-v2-landscape", "sora-v2-portrait-15s", "sora-v2-landscape-15s"])
-        #expect(c.models.map(\.upstreamModel) == ["sora_video2", "sora_video2-landscape", "sora_video2-15s", "sora_video2-landscape-15s"])
-        #expect(c.model(id: "sora-v2-landscape-15s")?.duration == 15)
-        #expect(c.model(id: "sora-v2-portrait")?.width == 704)
+        #expect(Set(c.models.filter { !$0.retired }.map(\.protocol)) == [.arkTasks, .dashscopeTasks, .openaiVideos])
+        let sora = c.models.filter { $0.protocol == .chatStream }
+        #expect(sora.map(\.upstreamModel) == ["sora_video2", "sora_video2-landscape", "sora_video2-15s", "sora_video2-landscape-15s"])
+        #expect(sora.allSatisfy { $0.retired && !$0.replacedBy.isEmpty && $0.notice != nil })
+        for m in c.models {
+            #expect(m.price.source != nil && m.price.asOf != nil, "price source for \(m.id)")
+            // `{"model","prompt"}` alone is valid: every parameter has an allowed default.
+            for p in m.params { #expect((try? p.check(p.defaultValue).get()) != nil, "default of \(m.id).\(p.name)") }
+        }
+    }
+
+    @Test func firstReleaseCatalogFilesStillLoad() throws {
+        let path = NSTemporaryDirectory() + "old-catalog-\(UUID().uuidString).json"
+        try #"{"models":[{"id":"x","upstream_model":"sora_video2","label":"X","width":704,"height":1280,"duration":10,"price_usd":0.15}]}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let m = try #require(try ModelCatalog.load(path: path).model(id: "x"))
+        #expect(m.protocol == .chatStream && m.price == .perCall(0.15) && m.duration == 10)
+        #expect(m.estimate([:]) == 0.15)
+    }
+
+    @Test func includeBuiltinAddsAndOverridesByID() throws {
+        let path = NSTemporaryDirectory() + "catalog-\(UUID().uuidString).json"
+        try #"{"include_builtin":true,"models":[{"id":"sora-v2-portrait","upstream_model":"sora_video2","label":"S","width":704,"height":1280,"duration":10,"price_usd":0.1},{"id":"mine","upstream_model":"m","protocol":"openai_videos","base_url":"https://other.example/v1","api_key_env":"OTHER_KEY","price":{"kind":"per_call","usd":1}}]}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let c = try ModelCatalog.load(path: path)
+        #expect(c.model(id: "seedance-2-0") != nil)
+        #expect(c.model(id: "sora-v2-portrait")?.retired == false)
+        #expect(c.model(id: "mine")?.apiKeyEnv == "OTHER_KEY")
+        #expect(c.models.count == ModelCatalog.standard.models.count + 1)
+    }
+
+    @Test func frameSizeRule() {
+        #expect(FrameSize.from(resolution: "720p", ratio: "16:9") == FrameSize(width: 1280, height: 720))
+        #expect(FrameSize.from(resolution: "720p", ratio: "9:16") == FrameSize(width: 720, height: 1280))
+        #expect(FrameSize.from(resolution: "1080p", ratio: "21:9") == FrameSize(width: 2528, height: 1080))
+        #expect(FrameSize.from(resolution: "480p", ratio: "1:1") == FrameSize(width: 480, height: 480))
+        #expect(FrameSize.from(resolution: "720p", ratio: "adaptive") == FrameSize(width: 1280, height: 720))
+        #expect(FrameSize.parse(size: "1280*720") == FrameSize(width: 1280, height: 720))
+    }
+
+    @Test func pricesFollowTheirRules() throws {
+        let c = ModelCatalog.standard
+        let seedance = try #require(c.model(id: "seedance-2-0"))
+        // 1280×720×24×5/1024 = 108,000 tokens at 7.13 USD per million.
+        #expect(seedance.estimate(["duration": 5, "resolution": "720p", "ratio": "16:9"]) == PriceRule.round(108_000 / 1e6 * 7.13))
+        #expect(seedance.price.settle(usage: Usage(tokens: 108_900), resolution: "720p") == PriceRule.round(0.1089 * 7.13))
+        let wan = try #require(c.model(id: "wan-2-7-t2v"))
+        #expect(wan.estimate(["duration": 10, "resolution": "1080p"]) == 1.55)
+        #expect(wan.price.settle(usage: Usage(seconds: 5), resolution: "1080p") == 0.775)
+        #expect(wan.price.settle(usage: Usage(tokens: 1), resolution: "1080p") == nil)
+    }
+
+    @Test func baseURLsStartingWithASlashFollowTheGateway() {
+        var c = Config.load(environment: ["SORA_BASE_URL": "http://127.0.0.1:9/v1"])
+        let seedance = ModelCatalog.standard.model(id: "seedance-2-0")!
+        #expect(c.baseURL(for: seedance) == "http://127.0.0.1:9/seedance/api/v3")
+        c.baseURL = "https://api.apiyi.com/v1"
+        #expect(c.baseURL(for: seedance) == "https://api.apiyi.com/seedance/api/v3")
+        var direct = seedance
+        direct.baseURL = "https://ark.cn-beijing.volces.com/api/v3/"
+        #expect(c.baseURL(for: direct) == "https://ark.cn-beijing.volces.com/api/v3")
     }
 
     @Test func objectKeyHasDateModelAndJob() {

@@ -3,58 +3,98 @@ import Testing
 @testable import SoraCore
 
 @Suite struct SpoolTests {
-    func tempSpool() throws -> Spool {
-        let dir = NSTemporaryDirectory() + "spool-test-" + UUID().uuidString
-        let s = Spool(root: dir)
-        try s.prepare()
-        return s
-    }
-
     func job(_ id: String) -> (JobRequest, StatusDocument) {
         // Status files keep milliseconds; start from a whole millisecond so documents compare equal.
         let now = Date(timeIntervalSince1970: Double(Int64(Date().timeIntervalSince1970 * 1000)) / 1000)
-        let req = JobRequest(taskID: id, model: "sora-v2-portrait", upstreamModel: "sora_video2", prompt: "p",
-                             priceUSD: 0.15, createdAt: now)
-        let doc = StatusDocument(seq: 1, taskID: id, status: .queued, progress: 0, stage: "", model: "sora-v2-portrait",
-                                 upstreamModel: "sora_video2", mode: .textToVideo, duration: 10, width: 704, height: 1280,
-                                 origPrompt: "p", actualPrompt: "p", statusURL: "/status/\(id).json", costUSD: 0,
-                                 createdAt: now, updatedAt: now)
+        let req = JobRequest(taskID: id, model: "seedance-2-0", upstreamModel: "doubao-seedance-2-0-260128", protocol: .arkTasks,
+                             baseURL: "https://gw.example/seedance/api/v3", apiKeyEnv: "SORA_API_KEY", prompt: "p",
+                             mode: .textToVideo, params: ["duration": 5], priceUSD: 0.77, deadlineSeconds: 1800, createdAt: now)
+        let doc = StatusDocument(seq: 1, taskID: id, status: .queued, phase: .queued, model: "seedance-2-0",
+                                 upstreamModel: "doubao-seedance-2-0-260128", protocol: .arkTasks, mode: .textToVideo,
+                                 params: ["duration": 5], duration: 5, width: 1280, height: 720, origPrompt: "p",
+                                 statusURL: "/status/\(id).json", priceUSD: 0.77, createdAt: now)
         return (req, doc)
     }
 
-    @Test func createWritesStatusQueueAndRequestAtomically() throws {
+    @Test func createWritesStatusQueueRequestAndReserveAtomically() throws {
         let s = try tempSpool()
         let id = JobID.make()
         let (req, doc) = job(id)
-        guard case .created = try s.createJob(request: req, image: [1, 2, 3], imageExtension: "png", status: doc, idempotencyKey: nil) else {
+        guard case .created(let made) = try s.createJob(request: req, frames: [.init(name: "first.png", bytes: [1, 2, 3])], status: doc,
+                                                        idempotencyKey: nil, bodyHash: "h") else {
             Issue.record("not created"); return
         }
-        #expect(s.readStatus(id) == doc)
-        #expect(s.readRequest(id)?.imageFile == "image.png")
+        #expect(made.queuePosition == 1)
+        #expect(s.readStatus(id) == made)
+        #expect(FileIO.read(s.jobDir(id) + "/first.png") == [1, 2, 3])
+        #expect(FileIO.size(s.reservePath(id)) == Int64(Spool.reserveBytes))
         #expect(s.queuedJobs() == [id])
         #expect(FileIO.list(s.tmpDir).isEmpty)
         #expect(FileIO.list(s.statusDir).filter { $0.hasPrefix(".") }.isEmpty)
     }
 
-    @Test func repeatedIdempotencyKeyReturnsTheFirstJob() throws {
+    @Test func idempotencyKeyReturnsTheFirstJobOrRefusesAnotherBody() throws {
         let s = try tempSpool()
-        let a = JobID.make(), b = JobID.make()
-        _ = try s.createJob(request: job(a).0, image: nil, imageExtension: nil, status: job(a).1, idempotencyKey: "k")
-        let second = try s.createJob(request: job(b).0, image: nil, imageExtension: nil, status: job(b).1, idempotencyKey: "k")
-        guard case .existing(let doc) = second else { Issue.record("expected existing"); return }
+        let a = JobID.make(), b = JobID.make(), c = JobID.make()
+        _ = try s.createJob(request: job(a).0, frames: [], status: job(a).1, idempotencyKey: "k", bodyHash: "body-1")
+        guard case .existing(let doc) = try s.createJob(request: job(b).0, frames: [], status: job(b).1, idempotencyKey: "k", bodyHash: "body-1") else {
+            Issue.record("expected existing"); return
+        }
         #expect(doc.taskID == a)
-        #expect(s.readStatus(b) == nil)
-        #expect(!FileIO.exists(s.jobDir(b)))
+        guard case .keyReused(let first) = try s.createJob(request: job(c).0, frames: [], status: job(c).1, idempotencyKey: "k", bodyHash: "body-2") else {
+            Issue.record("expected keyReused"); return
+        }
+        #expect(first.taskID == a)
+        #expect(s.readStatus(b) == nil && s.readStatus(c) == nil)
+        #expect(!FileIO.exists(s.jobDir(b)) && !FileIO.exists(s.jobDir(c)))
     }
 
-    @Test func updateBumpsSeqAndDeleteRemovesEverything() throws {
+    @Test func everyChangeGoesThroughOneCheckedTransition() throws {
         let s = try tempSpool()
         let id = JobID.make()
-        _ = try s.createJob(request: job(id).0, image: nil, imageExtension: nil, status: job(id).1, idempotencyKey: "x")
-        let d = try s.updateStatus(id) { $0.progress = 40 }
-        #expect(d.seq == 2 && s.readStatus(id)?.progress == 40)
+        _ = try s.createJob(request: job(id).0, frames: [], status: job(id).1, idempotencyKey: "x", bodyHash: "h")
+        let t = Date()
+        #expect(throws: IllegalTransition.self) { try s.transition(id, to: .succeeded, now: t) }
+        let d = try s.transition(id, to: .generating, now: t) { $0.progress = 40; $0.phase = .generating }
+        #expect(d.seq == 2 && d.queuePosition == nil)
+        let lower = try s.transition(id, now: t) { $0.progress = 10 }
+        #expect(lower.progress == 40)  // progress never goes back
+        #expect(throws: IllegalTransition.self) { try s.transition(id, to: .queued, now: t) }
+        #expect(throws: IllegalTransition.self) { try s.transition(id, now: t) { $0.status = .succeeded } }
+        try s.transition(id, to: .transferring, now: t)
+        let done = try s.transition(id, to: .succeeded, now: t)
+        #expect(!done.canCancel && !FileIO.exists(s.reservePath(id)))
+        #expect(throws: IllegalTransition.self) { try s.transition(id, now: t) { $0.progress = 100 } }
+        #expect(throws: IllegalTransition.self) { try s.transition(id, to: .failed, now: t) }
         s.deleteJob(id)
         #expect(s.readStatus(id) == nil && !FileIO.exists(s.jobDir(id)) && FileIO.list(s.idemDir).isEmpty)
+    }
+
+    @Test func everyLegalMoveIsListedAndNothingLeavesSuccess() {
+        for from in JobState.allCases {
+            for to in JobState.allCases where from == .succeeded || from == .cancelled {
+                #expect(!from.canMove(to: to), "\(from) → \(to)")
+            }
+        }
+        #expect(JobState.failed.canMove(to: .transferring) && JobState.failed.canMove(to: .generating))
+        #expect(!JobState.failed.canMove(to: .queued))
+    }
+
+    @Test func feedRecordsCreatedUpdatedAndDeleted() throws {
+        let s = try tempSpool(budget: 10)
+        let id = JobID.make()
+        _ = try s.createJob(request: job(id).0, frames: [], status: job(id).1, idempotencyKey: nil, bodyHash: "h")
+        try s.transition(id, to: .generating, now: Date()) { $0.phase = .generating }
+        try s.transition(id, now: Date()) { $0.heartbeatAt = Date() }  // no event: nothing a reader shows changed
+        try s.transition(id, to: .failed, now: Date()) { $0.phase = .failed }
+        s.deleteJob(id)
+        let name = try #require(Feed(spool: s).fileName())
+        #expect(name.count == "feed-".count + 32 + ".json".count)
+        let feed = try #require(JSONValue.parse(FileIO.read(s.statusDir + "/" + name) ?? []))
+        guard case .array(let events)? = feed["events"] else { Issue.record("no events"); return }
+        #expect(events.compactMap { $0["type"]?.string } == ["created", "updated", "updated", "deleted"])
+        #expect(feed.at("spend.budget_usd")?.number == 10)
+        #expect(Feed(spool: s).fileName() == name)  // the token is made once
     }
 
     @Test func lockIsExclusiveAndReleasedOnDrop() throws {
@@ -70,8 +110,9 @@ import Testing
     @Test func envFileParsing() {
         let env = Config.parseEnvFile("# c\nexport SORA_API_KEY='sk-1'\nSORA_BASE_URL = \"http://x/v1\"\n\nBAD\n")
         #expect(env == ["SORA_API_KEY": "sk-1", "SORA_BASE_URL": "http://x/v1"])
-        let c = Config.load(environment: ["SORA_MAX_WORKERS": "zero"])
+        let c = Config.load(environment: ["SORA_MAX_WORKERS": "zero", "SORA_DAILY_BUDGET_USD": "lots"])
         #expect(c.problems.map(\.setting).contains("SORA_MAX_WORKERS"))
+        #expect(c.problems.map(\.setting).contains("SORA_DAILY_BUDGET_USD"))
         #expect(c.problems.map(\.setting).contains("SORA_API_KEY"))
         #expect(c.baseURL == "https://api.apiyi.com/v1")
     }
@@ -92,15 +133,46 @@ import Testing
 }
 
 @Suite struct LedgerTests {
-    @Test func spendIsSummedPerUTCDay() throws {
-        let s = Spool(root: NSTemporaryDirectory() + "ledger-test-" + UUID().uuidString)
-        try s.prepare()
-        let day = Date(timeIntervalSince1970: 1_764_057_600)  // 2025-11-25T08:00Z
-        s.recordSpend(jobID: "a", usd: 0.15, at: day)
-        s.recordSpend(jobID: "b", usd: 0.25, at: day.addingTimeInterval(3600))
-        s.recordSpend(jobID: "c", usd: 0.15, at: day.addingTimeInterval(86_400))
-        #expect(abs(s.spend(on: day) - 0.40) < 1e-9)
-        #expect(abs(s.spend(on: day.addingTimeInterval(86_400)) - 0.15) < 1e-9)
-        #expect(s.spend(on: day.addingTimeInterval(-86_400)) == 0)
+    @Test func holdsChargesSettlementsAndReleasesAddUpPerDay() throws {
+        let s = try tempSpool()
+        let l = s.ledger
+        #expect(try l.hold(job: "a", usd: 0.5, day: "2026-12-01", budget: nil) == .held)
+        #expect(try l.hold(job: "b", usd: 0.25, day: "2026-12-01", budget: nil) == .held)
+        #expect(l.summary(day: "2026-12-01") == Ledger.Summary(spentUSD: 0, reservedUSD: 0.75))
+        try l.record(job: "a", op: .charge, usd: 0.5, day: "2026-12-01")
+        try l.record(job: "a", op: .settle, usd: 0.4, day: "2026-12-01")
+        try l.record(job: "b", op: .release, usd: 0, day: "2026-12-01")
+        #expect(l.summary(day: "2026-12-01") == Ledger.Summary(spentUSD: 0.4, reservedUSD: 0))
+        #expect(l.summary(day: "2026-12-02") == Ledger.Summary())
+    }
+
+    @Test func theBudgetCountsHeldMoneyAndSaysWhatIsLeft() throws {
+        let l = try tempSpool().ledger
+        #expect(try l.hold(job: "a", usd: 0.6, day: "d", budget: 1) == .held)
+        #expect(try l.hold(job: "b", usd: 0.6, day: "d", budget: 1) == .overBudget(leftUSD: 0.4))
+        try l.record(job: "a", op: .release, usd: 0, day: "d")
+        #expect(try l.hold(job: "b", usd: 0.6, day: "d", budget: 1) == .held)
+    }
+
+    @Test func firstReleaseLinesCountAsCharges() throws {
+        let s = try tempSpool()
+        try "x 0.15\ny 0.25\n".write(toFile: s.ledger.dir + "/2025-11-25", atomically: true, encoding: .utf8)
+        #expect(s.ledger.summary(day: "2025-11-25").spentUSD == 0.4)
+    }
+}
+
+@Suite struct ScrubTests {
+    @Test func noKeyTokenOrURLSurvives() {
+        let t = Scrub.text("key sk-abcDEF123 Bearer xyz https://h.example/a/b.mp4?Signature=zz and (http://x.example:8080/p) fine")
+        #expect(!t.contains("abcDEF") && !t.contains("xyz") && !t.contains("/a/b.mp4") && !t.contains("Signature"))
+        #expect(t.contains("<url h.example>") && t.contains("<url x.example:8080>") && t.contains("sk-***"))
+    }
+
+    @Test func signedLinksSayWhenTheyExpire() {
+        #expect(LinkExpiry.from(url: "https://b.tos.example/v.mp4?X-Tos-Date=20250331T095113Z&X-Tos-Expires=86400&X-Tos-Signature=s")
+                == SpoolJSON.parseISO("2025-04-01T09:51:13Z"))
+        #expect(LinkExpiry.from(url: "https://r.oss.example/v.mp4?Expires=1760266939&OSSAccessKeyId=a&Signature=b")
+                == Date(timeIntervalSince1970: 1_760_266_939))
+        #expect(LinkExpiry.from(url: "https://x.example/v.mp4") == nil)
     }
 }

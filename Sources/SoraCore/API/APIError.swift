@@ -1,13 +1,17 @@
 import Foundation
 
 /// An error answered to an API client as `{"error":{"code","message"}}` with an HTTP status.
+/// The page words it from `code` and `params`; `message` is English, for developers and scripts.
 public struct APIError: Error, Equatable, Sendable {
     public var status: Int
     public var code: String
     public var message: String
+    public var params: [String: JSONScalar]
+    /// Extra response headers (`Retry-After`).
+    public var headers: [String: String]
 
-    public init(_ status: Int, _ code: String, _ message: String) {
-        self.status = status; self.code = code; self.message = message
+    public init(_ status: Int, _ code: String, _ message: String, params: [String: JSONScalar] = [:], headers: [String: String] = [:]) {
+        self.status = status; self.code = code; self.message = message; self.params = params; self.headers = headers
     }
 
     public static func invalidID(_ id: String) -> APIError {
@@ -24,14 +28,21 @@ public struct APIRequest: Sendable {
     public var query: String
     public var contentType: String?
     public var idempotencyKey: String?
+    /// Request headers the API needs beyond the above (lower-cased names: `cookie`,
+    /// `authorization`, `origin`, `sec-fetch-site`), and the client address.
+    public var headers: [String: String]
+    public var remoteAddress: String
+    public var isHTTPS: Bool
     public var body: [UInt8]
     /// Declared body length; checked against the limit before the body is read.
     public var contentLength: Int?
 
     public init(method: String, path: String, query: String = "", contentType: String? = nil,
-                idempotencyKey: String? = nil, body: [UInt8] = [], contentLength: Int? = nil) {
+                idempotencyKey: String? = nil, headers: [String: String] = [:], remoteAddress: String = "",
+                isHTTPS: Bool = false, body: [UInt8] = [], contentLength: Int? = nil) {
         self.method = method; self.path = path; self.query = query; self.contentType = contentType
-        self.idempotencyKey = idempotencyKey; self.body = body; self.contentLength = contentLength
+        self.idempotencyKey = idempotencyKey; self.headers = headers; self.remoteAddress = remoteAddress
+        self.isHTTPS = isHTTPS; self.body = body; self.contentLength = contentLength
     }
 
     /// Query parameters, percent-decoded (`+` is a space).
@@ -47,14 +58,15 @@ public struct APIRequest: Sendable {
     }
 }
 
-/// A response: status, extra headers and a JSON body.
+/// A response: status, extra headers and a body (JSON unless `contentType` says otherwise).
 public struct APIResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    public var contentType: String
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8]) {
-        self.status = status; self.headers = headers; self.body = body
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8], contentType: String = "application/json; charset=utf-8") {
+        self.status = status; self.headers = headers; self.body = body; self.contentType = contentType
     }
 
     /// Encodes any `Encodable` value with the spool's JSON conventions.
@@ -65,16 +77,19 @@ public struct APIResponse: Sendable {
 
     public static func error(_ e: APIError) -> APIResponse {
         struct Body: Encodable { var error: Inner }
-        struct Inner: Encodable { var code: String; var message: String }
-        return json(e.status, Body(error: Inner(code: e.code, message: e.message)))
+        struct Inner: Encodable { var code: String; var message: String; var params: [String: JSONScalar] }
+        return json(e.status, Body(error: Inner(code: e.code, message: e.message, params: e.params)),
+                    headers: e.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// HTTP reason phrases for the statuses this API uses.
     public static func reason(_ status: Int) -> String {
         switch status {
-        case 200: "OK"; case 202: "Accepted"; case 400: "Bad Request"; case 404: "Not Found"
+        case 200: "OK"; case 202: "Accepted"; case 400: "Bad Request"; case 401: "Unauthorized"
+        case 402: "Payment Required"; case 403: "Forbidden"; case 404: "Not Found"
         case 405: "Method Not Allowed"; case 409: "Conflict"; case 413: "Content Too Large"
-        case 415: "Unsupported Media Type"; case 500: "Internal Server Error"; case 503: "Service Unavailable"
+        case 415: "Unsupported Media Type"; case 422: "Unprocessable Content"; case 429: "Too Many Requests"
+        case 500: "Internal Server Error"; case 503: "Service Unavailable"
         default: "Status"
         }
     }

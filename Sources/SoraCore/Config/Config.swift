@@ -45,6 +45,15 @@ public struct Config: Sendable {
     public var workerBinary: String
     /// Delete the stored video too when a job is deleted from the library.
     public var deleteMediaWithJob: Bool
+    /// `SORA_DAILY_BUDGET_USD`: the most a UTC day may spend (nil: no cap).
+    public var dailyBudgetUSD: Double?
+    /// `SORA_MAX_QUEUED`: refuse new jobs while this many wait for a worker (nil: no limit).
+    public var maxQueued: Int?
+    /// Seconds between polls of a task: `pollInterval` during the first `pollFastWindow`
+    /// seconds, then `pollSlowInterval` (video-task-apis.md §1.7: 5 s for a minute, then 15 s).
+    public var pollInterval: Double
+    public var pollSlowInterval: Double
+    public var pollFastWindow: Double
     /// Every raw setting (environment + file), for the storage backends' own settings.
     public var settings: [String: String]
     /// The durable store's settings (`STORAGE`, `OSS_*`, `S3_*`); nil when they are invalid
@@ -107,6 +116,14 @@ public struct Config: Sendable {
                 problems.append(ConfigProblem(setting: name, message: p))
             }
         }
+        func double(_ name: String, _ def: Double?, min: Double = 0) -> Double? {
+            guard let raw = settings[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return def }
+            guard let v = Double(raw), v >= min, v.isFinite else {
+                problems.append(ConfigProblem(setting: name, message: "must be a number ≥ \(min), got \"\(raw)\""))
+                return def
+            }
+            return v
+        }
         let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? "sora"
         return Config(
             apiKey: apiKey, baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
@@ -132,6 +149,11 @@ public struct Config: Sendable {
             maxPromptLength: int("SORA_MAX_PROMPT_LENGTH", 4000, min: 1),
             workerBinary: string("SORA_WORKER_BIN", selfPath),
             deleteMediaWithJob: bool("SORA_DELETE_MEDIA_WITH_JOB"),
+            dailyBudgetUSD: double("SORA_DAILY_BUDGET_USD", nil),
+            maxQueued: settings["SORA_MAX_QUEUED"].flatMap { $0.isEmpty ? nil : int("SORA_MAX_QUEUED", 0, min: 1) },
+            pollInterval: double("SORA_POLL_INTERVAL", 5, min: 0.01) ?? 5,
+            pollSlowInterval: double("SORA_POLL_SLOW_INTERVAL", 15, min: 0.01) ?? 15,
+            pollFastWindow: double("SORA_POLL_FAST_WINDOW", 60) ?? 60,
             settings: settings, storage: storage, problems: problems)
     }
 
@@ -152,6 +174,24 @@ public struct Config: Sendable {
             if !key.isEmpty { out[key] = value }
         }
         return out
+    }
+
+    /// The spool, with what its feed needs to know.
+    public var spool: Spool { Spool(root: spoolDir, dailyBudget: dailyBudgetUSD) }
+
+    /// The key held by the setting `name` (a model's `api_key_env`), or "".
+    public func apiKey(named name: String) -> String {
+        name == "SORA_API_KEY" ? apiKey : (settings[name]?.trimmingCharacters(in: .whitespaces) ?? "")
+    }
+
+    /// A model's absolute API root: its own `base_url`, a path on the origin of `SORA_BASE_URL`
+    /// when it starts with `/`, or `SORA_BASE_URL` itself.
+    public func baseURL(for model: VideoModel) -> String {
+        guard let b = model.baseURL, !b.isEmpty else { return baseURL }
+        let trimmed = b.hasSuffix("/") ? String(b.dropLast()) : b
+        guard trimmed.hasPrefix("/") else { return trimmed }
+        guard let u = URLComponents(string: baseURL), let scheme = u.scheme, let host = u.host else { return trimmed }
+        return "\(scheme)://\(host)\(u.port.map { ":\($0)" } ?? "")\(trimmed)"
     }
 
     /// Status URL for a job, as the page polls it.

@@ -22,6 +22,9 @@ public struct HTTPRequest: Sendable {
     /// Stall detection: fail when fewer than `lowSpeedLimit` bytes/s arrive for `lowSpeedTime` s.
     public var lowSpeedLimit: Int = 0
     public var lowSpeedTime: Int = 0
+    /// Let libcurl follow redirects. `CurlTransport` turns this off for requests that carry a key,
+    /// and follows them itself so the key never reaches another origin.
+    public var followRedirects = true
 
     public init(method: String, url: String, headers: [(String, String)] = [], body: HTTPBody = .none) {
         self.method = method; self.url = url; self.headers = headers; self.body = body
@@ -89,7 +92,7 @@ public enum HTTPClient {
             return HTTPOutcome(head: nil, curlCode: 2, errorMessage: "curl_easy_init failed", abortedByCaller: false, bytesReceived: 0)
         }
         defer { curl_easy_cleanup(easy) }
-        let box = TransferBox(handlers: handlers)
+        let box = TransferBox(handlers: handlers, followsRedirects: request.followRedirects)
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
         let ctx = unmanaged.toOpaque()
@@ -106,7 +109,7 @@ public enum HTTPClient {
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errPtr in
             sora_curl_set_string(easy, CURLOPT_URL, request.url)
             sora_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
-            sora_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, 1)
+            sora_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
             sora_curl_set_long(easy, CURLOPT_MAXREDIRS, 5)
             sora_curl_set_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
             sora_curl_set_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
@@ -186,6 +189,7 @@ public enum HTTPClient {
 /// thread that runs `perform`, which is why it needs no locking.
 private final class TransferBox {
     let handlers: HTTPHandlers
+    let followsRedirects: Bool
     var headers: [String: String] = [:]
     var head: HTTPResponseHead?
     var status = 0
@@ -196,7 +200,7 @@ private final class TransferBox {
     var file: UnsafeMutablePointer<FILE>?
     var fileRemaining: Int64 = 0
 
-    init(handlers: HTTPHandlers) { self.handlers = handlers }
+    init(handlers: HTTPHandlers, followsRedirects: Bool) { self.handlers = handlers; self.followsRedirects = followsRedirects }
 
     /// Header lines arrive one by one; a status line starts a new response (redirects, 100s).
     /// Returns false when the caller's `head` handler asked to abort.
@@ -209,7 +213,7 @@ private final class TransferBox {
             head = nil
         } else if trimmed.isEmpty {
             // End of one header block; skip interim (1xx) blocks and redirects that are followed.
-            let isRedirect = (300..<400).contains(status) && headers["location"] != nil
+            let isRedirect = followsRedirects && (300..<400).contains(status) && headers["location"] != nil
             if status >= 200 && !isRedirect {
                 let final = HTTPResponseHead(status: status, headers: headers)
                 head = final

@@ -15,8 +15,9 @@ public enum FileIO {
     /// directory. Readers (nginx) see the old or the new file, never a torn one.
     /// `syncDirectory: false` skips the directory fsync when the caller makes the directory itself
     /// durable later (a staging directory that is renamed and whose parent is then synced).
+    /// `durable: false` skips every fsync, for derived files a crash may lose (the change feed).
     public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644,
-                                       syncDirectory syncDir: Bool = true) throws {
+                                       syncDirectory syncDir: Bool = true, durable: Bool = true) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let tmp = "\(dir)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -27,11 +28,11 @@ public enum FileIO {
         do {
             defer { close(fd) }
             try writeAll(fd, Array(bytes), path: tmp)
-            guard fsync(fd) == 0 else { throw Failure("cannot fsync", tmp) }
+            guard !durable || fsync(fd) == 0 else { throw Failure("cannot fsync", tmp) }
         }
         guard rename(tmp, path) == 0 else { throw Failure("cannot rename onto", path) }
         ok = true
-        if syncDir { syncDirectory(dir) }
+        if syncDir && durable { syncDirectory(dir) }
     }
 
     /// Writes all bytes to `fd`, retrying short writes and EINTR.

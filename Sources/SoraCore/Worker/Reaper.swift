@@ -3,12 +3,15 @@ import Foundation
 import Glibc
 #endif
 
-/// Finds jobs whose worker died and settles them; restarts queued jobs nobody is running;
-/// removes old temp files. Run by `sora reap`, which the responder triggers at most once a minute.
+/// Finds jobs whose worker died and sets them going again (or settles them); restarts queued
+/// jobs nobody runs; removes old temp files. Run by `sora reap` (periodically, from a timer or
+/// cron, and at most once a minute by the responder).
 ///
 /// A worker holds its job's `flock` while alive and the kernel drops it when the process dies,
-/// so "lock free and status not terminal" means the worker is gone; the heartbeat in the status
-/// document is for people, not for this decision.
+/// so "lock free and status not terminal" means the worker is gone. What happens next is the
+/// worker's own decision (`Worker.run`): resume a transfer, keep following a task, look for a
+/// task whose create answer was lost — never a second create. Only a chat stream that died
+/// before its link is settled here, as `interrupted`.
 public struct Reaper {
     public let config: Config
     public let spool: Spool
@@ -16,7 +19,7 @@ public struct Reaper {
     public let now: () -> Date
 
     /// Transfer rounds (each with its own download attempts) before the reaper stops retrying;
-    /// the page's retry button still works until the link expires.
+    /// the page's retry button still works while the link does.
     public static let maxTransferRounds = 3
 
     public init(config: Config, spool: Spool, launchWorker: @escaping (String) -> Bool, now: @escaping () -> Date = { Date() }) {
@@ -40,49 +43,53 @@ public struct Reaper {
         for id in FileIO.list(spool.jobsDir).filter(JobID.isValid).sorted() {
             guard let doc = spool.readStatus(id) else { continue }
             let lockHeld = FileLock.isHeld(spool.lockPath(id))
+            if lockHeld { continue }
             if doc.status.isTerminal {
-                if !lockHeld && FileIO.exists(spool.downloadPath(id)) { FileIO.remove(spool.downloadPath(id)); report.cleaned += 1 }
-                // A failed transfer is retried (a few rounds) while the paid-for link still lives;
-                // the private state is read only for such jobs, not for every finished one.
-                guard doc.status == .failed, doc.error?.kind == .transfer, !lockHeld else { continue }
+                // Failed transfers are retried (a few rounds) while the paid-for link works; the
+                // private state is read only for such jobs, not for every finished one.
+                guard doc.status == .failed, doc.error?.kind == .transfer else {
+                    if FileIO.exists(spool.downloadPath(id)) { FileIO.remove(spool.downloadPath(id)); report.cleaned += 1 }
+                    continue
+                }
                 let state = spool.readState(id)
-                if state.upstreamLink != nil, let exp = state.upstreamLinkExpiresAt, exp > t,
-                   state.transferRounds < Self.maxTransferRounds {
+                if state.linkUsable(at: t), state.transferRounds < Self.maxTransferRounds {
                     try? spool.enqueue(id)
                     if launchWorker(id) { report.resumed.append(id) }
                     log.write("reap_retry_transfer", job: id, fields: ["round": state.transferRounds + 1])
+                } else if !state.linkUsable(at: t), FileIO.exists(spool.downloadPath(id)) {
+                    FileIO.remove(spool.downloadPath(id)); report.cleaned += 1
                 }
                 continue
             }
-            if lockHeld { continue }
             let state = spool.readState(id)
-            switch doc.status {
-            case .queued where state.submissions == 0:
+            if doc.status == .queued && state.create == .none {
                 if !queued.contains(id) { try? spool.enqueue(id) }
                 waiting.append(id)
-            default:
-                if let exp = state.upstreamLinkExpiresAt, state.upstreamLink != nil, exp > t {
-                    // The paid-for video exists: a new worker only resumes the transfer.
-                    try? spool.enqueue(id)
-                    if launchWorker(id) { report.resumed.append(id) }
-                    log.write("reap_resume", job: id, fields: [:])
-                } else if let lock = FileLock.tryLock(spool.lockPath(id)) {
-                    defer { lock.release() }
-                    let failure = JobFailure(kind: .interrupted,
-                                             message: "任务在拿到视频链接前中断（工作进程退出）。为避免重复扣费，系统没有自动重新提交；如需要，请重新生成。",
-                                             detail: "worker gone (last heartbeat \(doc.heartbeatAt.map(SpoolJSON.isoString) ?? "never")); not resubmitted")
-                    _ = try? spool.updateStatus(id, now: t) { d in
-                        d.status = .failed; d.error = failure; d.finishedAt = t
-                    }
-                    spool.dequeue(id)
-                    report.interrupted.append(id)
-                    log.write("reap_interrupted", job: id, fields: [:])
-                }
+                continue
             }
+            let request = spool.readRequest(id)
+            if state.upstreamLink == nil, request?.protocol.isTaskBased != true, state.create != .none {
+                // A chat stream that died before its link: nothing to come back to.
+                guard let lock = FileLock.tryLock(spool.lockPath(id)) else { continue }
+                defer { lock.release() }
+                let failure = JobFailure(.interrupted, "before_link", [:],
+                                         detail: "worker gone (last heartbeat \(doc.heartbeatAt.map(SpoolJSON.isoString) ?? "never")); not resubmitted")
+                _ = try? spool.transition(id, to: .failed, now: t) { d in
+                    d.phase = .failed; d.error = failure; d.finishedAt = t; d.canRetry = false
+                }
+                spool.dequeue(id)
+                report.interrupted.append(id)
+                log.write("reap_interrupted", job: id, fields: [:])
+                continue
+            }
+            // A transfer to resume, a task to keep following, or a lost create answer to look for.
+            try? spool.enqueue(id)
+            if launchWorker(id) { report.resumed.append(id) }
+            log.write("reap_resume", job: id, fields: ["task": state.upstreamTaskID != nil, "link": state.upstreamLink != nil])
         }
         // Queued jobs nobody runs: start at most one worker per free slot; each drains the queue.
         let free = config.maxWorkers - spool.runningWorkers(max: config.maxWorkers)
-        for id in waiting.prefix(free) where launchWorker(id) { report.restarted.append(id) }
+        for id in waiting.prefix(max(0, free)) where launchWorker(id) { report.restarted.append(id) }
         report.cleaned += cleanTemp(olderThan: 3600, now: t)
         return report
     }

@@ -283,7 +283,7 @@ struct ChatStreamTests {
         #expect(outcome.progress == 98.7)
         let failure = FailureClassifier.streamEnded(reader: reader, transportError: .cut(detail: "curl 18: transfer closed"))
         #expect(failure?.kind == .streamCut)
-        #expect(failure?.message.contains("98.7%") == true)
+        #expect(failure?.params["last_progress"] == .double(98.7))
     }
 
     @Test func nonStreamedCompletionBodyIsReadLikeADelta() {
