@@ -66,6 +66,7 @@ test: build
 bench: build build-release venv
 	swift build -c release --static-swift-stdlib --product sora-store-probe
 	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_api.py
+	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_upload_load.py
 	$(PY) Tests/Benchmarks/upload_rss.py
 	$(PY) Tests/Benchmarks/worker_rss.py
 

@@ -23,6 +23,8 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // scrypt for the admin password hash (`sora passwd`).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // Thin executable: argv, environment, libfcgi and process spawning.

@@ -37,19 +37,15 @@ struct Responder {
                 FCGX_GetParam(name, request.envp).map { String(cString: $0) }
             }
             let response = handle(env: env) { limit in
-                var body = [UInt8](repeating: 0, count: limit)
-                var got = 0
-                while got < limit {
-                    let n = body.withUnsafeMutableBytes {
-                        FCGX_GetStr($0.baseAddress!.assumingMemoryBound(to: CChar.self) + got, Int32(limit - got), request.in)
-                    }
-                    if n <= 0 { break }
-                    got += Int(n)
+                Self.readBody(limit: limit) { buffer, count in
+                    Int(FCGX_GetStr(buffer.assumingMemoryBound(to: CChar.self), Int32(count), request.in))
                 }
-                return Array(body.prefix(got))
             }
-            let bytes = Self.serialize(response)
-            bytes.withUnsafeBytes { _ = FCGX_PutStr($0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count), request.out) }
+            let head = Self.head(response)
+            head.withUnsafeBytes { _ = FCGX_PutStr($0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(head.count), request.out) }
+            response.body.withUnsafeBytes { body in
+                if let base = body.baseAddress { _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(body.count), request.out) }
+            }
             FCGX_Finish_r(&request)
             maintenance()
         }
@@ -59,18 +55,31 @@ struct Responder {
     func serveCGI() {
         let environment = ProcessInfo.processInfo.environment
         let response = handle(env: { environment[$0] }) { limit in
-            var body = [UInt8]()
-            var buf = [UInt8](repeating: 0, count: 65536)
-            while body.count < limit {
-                let n = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress!, min(65536, limit - body.count)) }
-                if n <= 0 { break }
-                body.append(contentsOf: buf[0..<n])
+            Self.readBody(limit: limit) { buffer, count in
+                while true {
+                    let n = Glibc.read(0, buffer, count)
+                    if n >= 0 || errno != EINTR { return n }
+                }
             }
-            return body
         }
-        let bytes = Self.serialize(response)
-        try? FileIO.writeAll(1, bytes, path: "stdout")
+        try? FileIO.writeAll(1, Self.head(response), path: "stdout")
+        try? FileIO.writeAll(1, response.body, path: "stdout")
         maintenance()
+    }
+
+    /// Reads a request body of at most `limit` bytes (the checked CONTENT_LENGTH) into one array
+    /// allocated once at that size: no zero-filling, no growing, no copy afterwards. `read`
+    /// fills up to `count` bytes at the pointer and returns how many, 0 or less at the end.
+    static func readBody(limit: Int, _ read: (UnsafeMutableRawPointer, Int) -> Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
+            count = 0
+            guard let base = buffer.baseAddress else { return }
+            while count < limit {
+                let n = read(base + count, limit - count)
+                if n <= 0 { break }
+                count += n
+            }
+        }
     }
 
     /// Builds an `APIRequest` from CGI-style parameters, reading at most the body limit.
@@ -93,13 +102,14 @@ struct Responder {
         return router.handle(request)
     }
 
-    static func serialize(_ r: APIResponse) -> [UInt8] {
+    /// The CGI-style response head (status line as a `Status:` header); the body follows as is.
+    static func head(_ r: APIResponse) -> [UInt8] {
         var head = "Status: \(r.status) \(APIResponse.reason(r.status))\r\nContent-Type: \(r.contentType)\r\n"
         head += "Content-Length: \(r.body.count)\r\nX-Content-Type-Options: nosniff\r\n"
         if !r.headers.contains(where: { $0.0.lowercased() == "cache-control" }) { head += "Cache-Control: no-store\r\n" }
         for (k, v) in r.headers { head += "\(k): \(v)\r\n" }
         head += "\r\n"
-        return Array(head.utf8) + r.body
+        return Array(head.utf8)
     }
 
     /// At most once a minute (across all responder processes, via a stamp file) start a
@@ -109,6 +119,7 @@ struct Responder {
         if let m = FileIO.modified(stamp), Date().timeIntervalSince(m) < 60 { return }
         try? FileIO.writeAtomically(Array("\(Int(Date().timeIntervalSince1970))".utf8), to: stamp)
         _ = Spawner.launch(binary: config.workerBinary, arguments: ["reap"], logPath: spool.root + "/reap.log",
-                           environment: Spawner.workerEnvironment(from: ProcessInfo.processInfo.environment))
+                           environment: Spawner.workerEnvironment(from: ProcessInfo.processInfo.environment),
+                           secrets: config.environmentSecrets)
     }
 }

@@ -21,11 +21,20 @@ struct Sora: ParsableCommand {
         commandName: "sora",
         abstract: "Sora 2 video generation for nginx: FastCGI/CGI responder, detached workers, spool tools.",
         discussion: "Configuration comes from the environment and the env-style file named by SORA_CONFIG (see README).",
-        subcommands: [FCGI.self, WorkerCommand.self, Reap.self, Status.self, List.self, CheckConfig.self])
+        subcommands: [FCGI.self, WorkerCommand.self, Reap.self, Status.self, List.self, CheckConfig.self, Passwd.self, LogBurst.self])
 }
 
-/// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file).
-func loadConfig() -> Config { Config.load(environment: ProcessInfo.processInfo.environment) }
+/// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file). A process
+/// spawned with `SORA_SECRETS_FD=0` reads the secrets its parent had in its environment from
+/// stdin (see `Spawner`), so they never sit in its own environment.
+func loadConfig() -> Config {
+    var env = ProcessInfo.processInfo.environment
+    if env.removeValue(forKey: "SORA_SECRETS_FD") == "0" {
+        let bytes = FileIO.readFD(0, limit: 64 << 10)
+        for (k, v) in Config.parseEnvFile(String(decoding: bytes, as: UTF8.self)) where Config.isSecret(k) || env[k] == nil { env[k] = v }
+    }
+    return Config.load(environment: env)
+}
 
 struct FCGI: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,15 +65,57 @@ struct WorkerCommand: ParsableCommand {
 
 struct Reap: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fail jobs whose worker died (or resume their transfer), restart queued jobs, clean temp files.")
+        abstract: "Fail jobs whose worker died (or resume their transfer), restart queued jobs, clean temp files.",
+        discussion: "One pass by default (cron, a systemd timer). With --every it repeats until SIGTERM or SIGINT.")
+
+    @Option(help: ArgumentHelp("Repeat a pass every SECONDS until SIGTERM/SIGINT.", valueName: "seconds"))
+    var every: Int?
+
+    func validate() throws {
+        if let every, every < 1 { throw ValidationError("--every must be at least 1 second") }
+    }
 
     func run() throws {
+        signal(SIGCHLD, SIG_IGN)  // launched workers are detached; the kernel reaps them
+        guard let every else {
+            print(try Self.json(pass()))
+            return
+        }
+        // SIGTERM/SIGINT stay blocked and are taken only between passes (sigtimedwait), so a
+        // stop never cuts a pass half-way and never waits longer than the pass in progress.
+        // Spawned workers start with an empty mask (Spawner), so they still die on SIGTERM.
+        var stop = sigset_t()
+        sigemptyset(&stop)
+        sigaddset(&stop, SIGTERM)
+        sigaddset(&stop, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stop, nil)
+        while true {
+            do {
+                let r = try pass()
+                if !(r.interrupted.isEmpty && r.resumed.isEmpty && r.restarted.isEmpty && r.cleaned == 0) {
+                    print(try Self.json(r))
+                }
+            } catch {
+                print("reap: \(error)")
+            }
+            fflush(nil)  // stdout is a log file (fully buffered); show each pass at once
+            var timeout = timespec(tv_sec: every, tv_nsec: 0)
+            let signo = sigtimedwait(&stop, nil, &timeout)
+            if signo == SIGTERM || signo == SIGINT { return }
+        }
+    }
+
+    /// One reaper pass. The configuration is read afresh each time, so a long-running loop
+    /// follows edits of the config file.
+    func pass() throws -> Reaper.Report {
         let config = loadConfig()
         let spool = config.spool
         try spool.prepare()
-        signal(SIGCHLD, SIG_IGN)  // launched workers are detached; the kernel reaps them
-        let report = Reaper(config: config, spool: spool, launchWorker: Spawner.workerLauncher(config: config, spool: spool)).run()
-        print(String(decoding: try SpoolJSON.encoder().encode(report), as: UTF8.self))
+        return Reaper(config: config, spool: spool, launchWorker: Spawner.workerLauncher(config: config, spool: spool)).run()
+    }
+
+    static func json(_ r: Reaper.Report) throws -> String {
+        String(decoding: try SpoolJSON.encoder().encode(r), as: UTF8.self)
     }
 }
 

@@ -6,8 +6,11 @@ import SoraCore
 /// Starts `sora worker <id>` fully detached from the responder:
 /// - a new session (POSIX_SPAWN_SETSID), so stopping the responder's process group or nginx
 ///   leaves it running;
-/// - stdin from /dev/null, stdout/stderr appended to the job's log — never the responder's
-///   stdio, which under fcgiwrap is the CGI response pipe and would hold the request open;
+/// - stdin from /dev/null — or, when secrets came from the responder's environment, a pipe that
+///   carries them (`NAME=value` lines), so no secret is ever in a worker's environment, where
+///   `ps e` or /proc/<pid>/environ would show it; stdout/stderr appended to the job's log — never
+///   the responder's stdio, which under fcgiwrap is the CGI response pipe and would hold the
+///   request open;
 /// - every descriptor above 2 closed (libfcgi's listen socket is fd 0 and the request socket is
 ///   not close-on-exec; both are replaced or closed here);
 /// - an explicit minimal environment: configuration variables only, never the request's
@@ -15,14 +18,23 @@ import SoraCore
 /// - default signal dispositions; zombies are avoided because the responder ignores SIGCHLD
 ///   (the kernel then reaps its children), and in CGI mode the responder exits at once.
 enum Spawner {
-    static func launch(binary: String, arguments: [String], logPath: String, environment: [String: String]) -> Bool {
+    static func launch(binary: String, arguments: [String], logPath: String, environment: [String: String],
+                       secrets: [String: String] = [:]) -> Bool {
         var actions = posix_spawn_file_actions_t()
         var attr = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawnattr_init(&attr)
         defer { posix_spawn_file_actions_destroy(&actions); posix_spawnattr_destroy(&attr) }
 
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var env = environment
+        var pipeFDs: [Int32] = [-1, -1]
+        if !secrets.isEmpty, sora_pipe_cloexec(&pipeFDs) == 0 {
+            posix_spawn_file_actions_adddup2(&actions, pipeFDs[0], 0)
+            env["SORA_SECRETS_FD"] = "0"
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        defer { for fd in pipeFDs where fd >= 0 { close(fd) } }
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         sora_spawn_addclosefrom(&actions, 3)
@@ -37,10 +49,15 @@ enum Spawner {
         posix_spawnattr_setflags(&attr, Int16(sora_spawn_setsid_flag()) | Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK))
 
         let argv = ([binary] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, binary, &actions, &attr, argv, envp)
+        if rc == 0, pipeFDs[1] >= 0 {
+            // A few hundred bytes: they fit the pipe's buffer, so this never blocks.
+            let text = Array(secrets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined().utf8)
+            try? FileIO.writeAll(pipeFDs[1], text, path: "worker secrets pipe")
+        }
         return rc == 0
     }
 
@@ -49,7 +66,8 @@ enum Spawner {
     static func workerLauncher(config: Config, spool: Spool) -> @Sendable (String) -> Bool {
         let env = workerEnvironment(from: ProcessInfo.processInfo.environment)
         let binary = config.workerBinary
-        return { id in launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env) }
+        let secrets = config.environmentSecrets
+        return { id in launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env, secrets: secrets) }
     }
 
     /// The environment a worker gets: configuration only (SORA_*, OSS_*, S3_*, STORAGE*) plus a
@@ -57,7 +75,7 @@ enum Spawner {
     static func workerEnvironment(from env: [String: String]) -> [String: String] {
         var out: [String: String] = [:]
         for (k, v) in env {
-            if k.hasPrefix("HTTP_") { continue }
+            if k.hasPrefix("HTTP_") || Config.isSecret(k) || k == "SORA_SECRETS_FD" { continue }
             if k.hasPrefix("SORA_") || k.hasPrefix("OSS_") || k.hasPrefix("S3_") || k.hasPrefix("STORAGE")
                 || Config.workerEnvironmentNames.contains(k) {
                 out[k] = v

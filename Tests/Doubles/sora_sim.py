@@ -1,27 +1,38 @@
 #!/usr/bin/env python3
-"""sora-sim — a simulated Sora 2 gateway (apiyi chat-completions streaming flavour).
+"""sora-sim — a simulated video gateway: the Sora 2 chat-completions streaming flavour, plus the
+asynchronous task APIs that replaced it (Ark/Seedance, DashScope/Wan, OpenAI-style /v1/videos).
 
-A protocol-faithful test double, written only from the protocol reference
-(upstream-protocols.md, section A — "A.n" below), never from the project's client code.
-Standard library only, Python 3.11+. Tests: test_sora_sim.py next to this file.
+A protocol-faithful test double, written only from the protocol references
+(upstream-protocols.md section A — "A.n" below — and section B; video-task-apis.md §1, §2, §7),
+never from the project's client code. Standard library only, Python 3.11+. Tests:
+test_sora_sim.py (chat flavour) and test_task_sim.py (task dialects) next to this file.
 
 Run
 ---
     python3 sora_sim.py --host 127.0.0.1 --port 0 --api-key sk-test \\
         [--step-delay 1.0] [--steps 8] [--link-ttl 86400] \\
-        [--public-base http://127.0.0.1:PORT] [--state-file PATH] [--retired] [--quiet]
+        [--public-base http://127.0.0.1:PORT] [--state-file PATH] [--retired] [--quiet] \\
+        [--media-host HOST] [--media-port PORT] [--videos-content proxy|redirect]
 
 --host / --port      where to listen (loopback; port 0 picks a free port)
 --api-key KEY        the only accepted `Authorization: Bearer KEY`
---step-delay S       pause between progress events (default 1.0 s)
+--step-delay S       pause between progress events (default 1.0 s); a task is queued for one
+                     step, running for --steps steps, then done
 --steps N            progress events per generation (default 8; 0 = none, as seen in D2)
---link-ttl S         lifetime of issued video links (default 86400 s = apiyi's "1 day")
+--link-ttl S         lifetime of issued video links (default 86400 s = apiyi's "1 day"),
+                     task result links included
 --public-base URL    base of video/preview links (default http://HOST:PORT)
 --state-file PATH    keep counters, request log and issued links in this JSON file, so a
                      restarted sim still serves earlier links
---retired            every valid request answers 404 "model not found" (the post-2026-04
+--retired            every valid chat request answers 404 "model not found" (the post-2026-04
                      state of the real models, upstream-protocols.md A.1)
 --quiet              no access log on stderr
+--media-host HOST    where the task dialects' result files are served (default: --host)
+--media-port PORT    port of that media origin (default 0: a free one; see `media_base` in
+                     /_sim/stats). It is a second listener, i.e. another origin than the API.
+--videos-content M   /v1/videos/{id}/content streams the bytes (proxy, default) or answers
+                     302 to a signed link on the media origin (redirect)
+--state-file keeps only the chat flavour's data; tasks and their links live in memory.
 
 Once listening it prints exactly one line to stdout: `sora-sim listening on http://HOST:PORT`
 (the real port). SIGTERM or SIGINT stop it with exit status 0; open streams are dropped.
@@ -35,8 +46,21 @@ GET|HEAD /videos/[DIR/]TOKEN.mp4                       issued videos, Range-capa
 GET  /web/TASK, /source/TASK                           D1's task preview pages (HTML / JSON)
 GET  /_sim/health                                      {"ok": true}
 GET  /_sim/stats                                       {"submissions": N, "requests": [...], ...}
-POST /_sim/reset                                       zero counters, logs and dialect rotation
-POST /_sim/expire-links                                make every issued link expire now
+POST /_sim/reset                                       zero counters, logs and dialect rotation;
+                                                       body {"tasks": true} also forgets every task
+POST /_sim/expire-links                                make every issued link expire now (chat
+                                                       links, task result links, /v1/videos
+                                                       `expires_at`)
+GET|POST /_sim/clock                                   the task clock {"now", "offset"}; POST
+                                                       {"advance": S} moves it S seconds ahead
+                                                       (task pace, expiry, 24 h / 7 day retention)
+Task dialects, same port and key (details in each module's docstring):
+  /api/v3/contents/generations/tasks[/{id}]  and /seedance/api/v3/…   Ark  (sim_ark.py)
+  /api/v1/services/aigc/video-generation/video-synthesis, /api/v1/tasks[/{id}[/cancel]]
+        and the same under /wan/api/v1/…                             DashScope (sim_dashscope.py)
+  /v1/videos[/{id}[/content|/remix]]                                  OpenAI-style (sim_videos.py)
+  result files on the media origin (sim_media.py): Ark links TOS V4-style, DashScope and
+  /v1/videos redirects OSS V1-style; any request with `Authorization` → 400 InvalidArgument
 
 /_sim/stats never holds the key or image bytes:
   {"submissions": N, "downloads": N (video GETs), "links": N, "rejected": N,
@@ -46,6 +70,27 @@ POST /_sim/expire-links                                make every issued link ex
                  "time_iso", "markers", "dialect", "task_id", "video_url", "outcome"}]}
   outcome: link | moderation | heavy | nolink | error_in_stream | cut | http_NNN |
            client_gone | stopped (sim shut down mid-stream) | null while streaming
+The task dialects add, next to those (the chat keys above count the chat flavour only):
+  "dialects": {"ark"|"dashscope"|"videos": {
+      "creates"          creates that passed auth and validation (scripted failures, lost
+                         answers and input moderation included, like `submissions`)
+      "rejected"         creates refused by auth or validation (never reached the upstream)
+      "tasks_created"    tasks that exist upstream (a lost answer still creates one)
+      "polls"            authenticated task GETs (unknown ids included)
+      "lists", "cancels" (Ark DELETE of a queued task, DashScope cancel), "deletes"
+      "content_requests" /v1/videos/{id}/content requests
+      "downloads"        result bytes served (200/206, GET), media origin or content proxy
+      "media_auth_rejections"  media-origin requests refused for carrying Authorization
+      "range_requests"   media or content requests with a Range header}},
+  "media_auth_rejections", "range_requests": totals over the dialects,
+  "task_requests": the last 2000 task requests, each {"n", "dialect", "op" (create | poll |
+      list | cancel | delete | content | media), "method", "path" (no query), "status",
+      "time", "time_iso", "outcome", "task_id", and for creates "model", "prompt", "markers",
+      "images": [{"kind": url|data_uri|asset|file|file_id|oss, "format", "width", "height",
+      "bytes"}]; media entries "kind", "range", "authorization" (true/false only)},
+  "tasks", "task_links" (how many exist), "media_base" (the media origin), "clock_offset"
+  create outcomes: created | auth | http_NNN | sync_call | input_moderation | no_channel |
+  lost_close | lost_500 | lost_502 | lost_504 | lost_timeout
 
 Chat request checks, in order (errors are JSON `{"error":{message,type,param,code}}`):
   body over 32 MiB → 413; missing/wrong Bearer key → 401 `invalid_api_key`;
@@ -105,6 +150,43 @@ Prompt markers `[sim:NAME]` or `[sim:NAME=VALUE]` (combine freely):
                        pattern that makes the official Python SDK fail (A.4); for testing
                        our own parser only
 
+Task-dialect markers, in the Ark text item, DashScope `input.prompt` or /v1/videos `prompt`
+(unknown or misplaced ones → 400 in the dialect's shape; the chat markers above do not apply):
+  steps=N, delay=S     pace of this task
+  input_moderation     400 at create (Ark InputTextSensitiveContentDetected, DashScope
+                       DataInspectionFailed, /v1/videos moderation_blocked); no task
+  output_moderation[=N]  the task fails at its N-th poll (default 2) — running until then, even
+                       if the clock says done (Ark OutputVideoSensitiveContentDetected.
+                       PolicyViolation, DashScope DataInspectionFailed in `output`, /v1/videos
+                       error.code moderation_blocked)
+  ip_infringement[=N]  the same with DashScope IPInfringementSuspect (Ark: the copyright message)
+  fail[=N]             the same with a non-moderation failure (Ark InternalServiceError,
+                       DashScope InternalError, /v1/videos internal_error)
+  429[=S|none]         429 at create with `Retry-After: S` (default 20) or without it (none);
+                       Ark RateLimitExceeded.EndpointRPMExceeded, DashScope Throttling.RateQuota,
+                       /v1/videos rate_limit_exceeded
+  500 502 503          that status at create, in the dialect's error shape; no task
+  no_channel           503 new-api style `{"error":{"message":"该模型无可用渠道 (request id: …)",
+                       "type":"new_api_error","code":"model_not_found"}}`; no task
+  lost[=close|500|502|504|timeout]  the task IS created, but the answer is lost: the socket
+                       closes without a status line (close, default), a JSON 500, an nginx-style
+                       HTML 502/504, or no answer until the client gives up (timeout, ≤ 600 s)
+  poll500[=K]          the K-th poll (default 1) of the task answers 500, later polls are normal
+  stuck                stays queued (Ark: until execution_expires_after → expired; DashScope:
+                       UNKNOWN after 24 h on the clock)
+  nourl                succeeds without a result URL (Ark no `content`, DashScope no
+                       `video_url`, /v1/videos content 404)
+  expired              the result link is already expired (403 AccessDenied on first GET)
+  ttl=S                the result link lives S seconds
+  cut[=N]              the first N downloads of the video (default 1) announce the full length,
+                       send about half and drop the connection (resume with Range)
+  slow[=KBPS]          result bytes at ~KBPS KiB/s (default 20)   big=N  an N MiB video
+  task_expired         (Ark only) the task ends `expired` instead of succeeding
+  redirect             (/v1/videos only) /content answers 302 to the media origin
+  colon_id             (/v1/videos only) a gateway-style id `MODEL:task_…`
+Unknown task ids: Ark 404 ResourceNotFound (also deleted or older than 7 days), DashScope
+HTTP 200 task_status UNKNOWN (also older than 24 h), /v1/videos 404 not_found.
+
 Video links carry a signed-looking query on d1/d2/d4 (`Signature` always contains `%2B` and
 `%3D`). The query is ignored for the lookup, but when present it is checked like object
 storage does (values form-decoded): a client that decodes `%2B` to `+` or keeps `\\u0026`
@@ -125,7 +207,6 @@ import re
 import select
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -135,7 +216,12 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-MEDIA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "media")
+import sim_tasks
+from sim_ark import Ark
+from sim_dashscope import DashScope
+from sim_media import (MEDIA_DIR, BigSource, FileSource, MediaServer, make_oss_signature,
+                       media_file, oss_error, quote_all)
+from sim_videos import Videos
 
 # model → (orientation, seconds); orientation and duration come only from the name (A.2).
 MODELS = {
@@ -165,7 +251,6 @@ STREAM_ERROR = {
     }
 }
 ACCESS_KEY_ID = "LTAI5tSoraSimAccessKey1"
-SIGNING_SECRET = b"sora-sim-not-a-secret"
 
 
 # ---------------------------------------------------------------- prompt markers
@@ -375,6 +460,12 @@ class Sim:
         self._zero()
         self.links = {}  # token → link record (kept across /_sim/reset)
         self._load()
+        # the asynchronous task dialects (Ark, DashScope, /v1/videos): in memory only
+        self.tasks = sim_tasks.TaskGateway(
+            api_key=args.api_key, step_delay=args.step_delay, steps=args.steps, link_ttl=args.link_ttl,
+            quiet=args.quiet, stopping=self.stopping, videos_content=args.videos_content)
+        for dialect in (Ark(), DashScope(), Videos()):
+            self.tasks.register(dialect)
 
     def _zero(self):
         self.submissions = 0
@@ -434,9 +525,11 @@ class Sim:
 
     def stats(self):
         with self.lock:
-            return {"submissions": self.submissions, "requests": [dict(r) for r in self.requests],
+            chat = {"submissions": self.submissions, "requests": [dict(r) for r in self.requests],
                     "rejected": len(self.rejections), "rejections": list(self.rejections),
                     "downloads": self.downloads, "links": len(self.links)}
+        chat.update(self.tasks.stats())
+        return chat
 
 
 class StopStream(Exception):
@@ -794,73 +887,9 @@ DIALECT_CLASSES = {"d1": D1, "d2": D2, "d3": D3, "d4": D4}
 
 
 # ---------------------------------------------------------------- video hosting
+# Byte sources, signatures and XML errors live in sim_media.py (shared with the task dialects).
 
-class FileSource:
-    def __init__(self, path):
-        self.path = path
-        self.size = os.path.getsize(path)
-
-    def chunks(self, start, length, block):
-        with open(self.path, "rb") as f:
-            f.seek(start)
-            while length > 0:
-                data = f.read(min(block, length))
-                if not data:
-                    return
-                length -= len(data)
-                yield data
-
-
-class BigSource:
-    """A real sample MP4 followed by one `free` box of zeros, generated on the fly."""
-
-    def __init__(self, path, megabytes):
-        with open(path, "rb") as f:
-            self.head = f.read()
-        self.size = max(megabytes * 1024 * 1024, len(self.head) + 16)
-        box = self.size - len(self.head)
-        if box <= 0xFFFFFFFF:
-            self.head += struct.pack(">I4s", box, b"free")
-        else:  # 64-bit box size
-            self.head += struct.pack(">I4sQ", 1, b"free", box)
-
-    def chunks(self, start, length, block):
-        end = start + length
-        while start < end:
-            n = min(block, end - start)
-            if start < len(self.head):
-                data = self.head[start:start + n]
-            else:
-                data = bytes(n)
-            start += len(data)
-            yield data
-
-
-def media_file(orientation, seconds):
-    return f"{orientation}-{seconds}s.mp4"
-
-
-def make_signature(token, expires):
-    """A base64 'signature' that always holds '+' and '=' (→ %2B, %3D once encoded)."""
-    for nonce in range(1000):
-        mac = hmac.new(SIGNING_SECRET, f"GET\n\n\n{expires}\n/sora/{token}.mp4\n{nonce}".encode(),
-                       hashlib.sha1).digest()
-        sig = base64.b64encode(mac).decode()
-        if "+" in sig:
-            return sig
-    return sig
-
-
-def quote_all(s):
-    return "".join(c if c.isalnum() or c in "-_.~" else "%%%02X" % ord(c) for c in s)
-
-
-def oss_error(code, message, extra=""):
-    rid = uuid.uuid4().hex[:24].upper()
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n'
-            f"  <Code>{code}</Code>\n  <Message>{message}</Message>\n"
-            f"  <RequestId>{rid}</RequestId>\n  <HostId>sora-sim.oss-cn-hongkong.aliyuncs.com</HostId>\n"
-            f"{extra}</Error>\n").encode("utf-8")
+make_signature = make_oss_signature
 
 
 # ---------------------------------------------------------------- HTTP handler
@@ -946,6 +975,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.route("POST")
 
+    def do_DELETE(self):
+        self.route("DELETE")
+
     def route(self, method):
         path = urlsplit(self.path).path
         try:
@@ -958,10 +990,11 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/_sim/stats":
                 return self.send_json(200, self.sim.stats())
             if method == "POST" and path == "/_sim/reset":
-                self.read_body()
+                options = self.control_body()
                 with self.sim.lock:
                     self.sim._zero()
                     self.sim.save()
+                self.sim.tasks.reset(forget_tasks=options.get("tasks") is True)
                 return self.send_json(200, {"ok": True})
             if method == "POST" and path == "/_sim/expire-links":
                 self.read_body()
@@ -969,7 +1002,18 @@ class Handler(BaseHTTPRequestHandler):
                     for link in self.sim.links.values():
                         link["expires_at"] = min(link["expires_at"], time.time() - 1)
                     self.sim.save()
-                return self.send_json(200, {"ok": True, "links": len(self.sim.links)})
+                task_links = self.sim.tasks.expire_links()
+                return self.send_json(200, {"ok": True, "links": len(self.sim.links), "task_links": task_links})
+            if path == "/_sim/clock" and method in ("GET", "POST"):
+                clock = self.sim.tasks.clock
+                if method == "POST":
+                    advance = self.control_body().get("advance", 0)
+                    if isinstance(advance, bool) or not isinstance(advance, (int, float)) or advance < 0:
+                        return self.send_json(400, {"error": "advance must be a non-negative number of seconds"})
+                    clock.advance(advance)
+                return self.send_json(200, {"now": clock.now(), "offset": clock.offset})
+            if self.sim.tasks.route(self, method, path):
+                return
             if method == "GET" and path in ("/v1/models", "/models"):
                 return self.models()
             m = re.fullmatch(r"/(web|source)/(task_[A-Za-z0-9]+)", path)
@@ -981,6 +1025,15 @@ class Handler(BaseHTTPRequestHandler):
                                            "type": "invalid_request_error", "param": None, "code": None}})
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def control_body(self):
+        """A /_sim/ control request's optional JSON object body ({} when empty or not JSON)."""
+        body = self.read_body() or b""
+        try:
+            data = json.loads(body) if body.strip() else {}
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
 
     def models(self):
         if not self.auth_ok():
@@ -1287,6 +1340,10 @@ def main(argv=None):
     ap.add_argument("--state-file")
     ap.add_argument("--retired", action="store_true")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--media-host", help="where the task dialects' result files are served (default: --host)")
+    ap.add_argument("--media-port", type=int, default=0, help="port of the media origin (0: a free one)")
+    ap.add_argument("--videos-content", choices=("proxy", "redirect"), default="proxy",
+                    help="/v1/videos/{id}/content streams the bytes (proxy) or answers 302 to the media origin")
     args = ap.parse_args(argv)
     if args.steps < 0 or args.step_delay < 0:
         ap.error("--steps and --step-delay must not be negative")
@@ -1300,6 +1357,11 @@ def main(argv=None):
     host = f"[{args.host}]" if ":" in args.host else args.host
     if not sim.public_base:
         sim.public_base = f"http://{host}:{port}"
+    media_host = args.media_host or args.host
+    media = MediaServer((media_host, args.media_port), sim.tasks)
+    shown = f"[{media_host}]" if ":" in media_host else media_host
+    sim.tasks.media_base = f"http://{shown}:{media.server_address[1]}"
+    threading.Thread(target=media.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -1312,6 +1374,8 @@ def main(argv=None):
     sim.stopping.set()  # wakes streams that are pausing or stalling
     server.shutdown()
     server.server_close()
+    media.shutdown()
+    media.server_close()
     with sim.lock:
         sim.save()
     return 0

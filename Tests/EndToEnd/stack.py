@@ -21,6 +21,15 @@ FAST_ENV = {
     "SORA_DOWNLOAD_TIMEOUT": "5",
     "SORA_RETRY_BASE_DELAY": "0.1",
     "SORA_CONNECT_TIMEOUT": "3",
+    "SORA_CREATE_TIMEOUT": "3",
+    "SORA_POLL_INTERVAL": "0.05",
+    "SORA_POLL_SLOW_INTERVAL": "0.05",
+    # The built-in catalog plus the Sora chat entries unretired (the chat flavour stays tested)
+    # and a model with a 3 s deadline.
+    "SORA_CATALOG": str(pathlib.Path(__file__).resolve().parent / "catalog-e2e.json"),
+    # The tests fire requests far faster than a person; the rate-limit test sets its own rates.
+    "SORA_NGINX_GENERATE_RATE": "100000r/s",
+    "SORA_NGINX_LOGIN_RATE": "100000r/s",
 }
 
 
@@ -67,8 +76,16 @@ class Stack:
         assert out.returncode == 0, out.stderr + out.stdout
 
     def stop(self):
-        subprocess.run([str(STACK), "kill-workers", str(self.dir)], timeout=30)
-        subprocess.run([str(STACK), "stop", str(self.dir)], timeout=30)
+        # Stop first (the reaper among them), so nothing can start a worker after they are killed.
+        subprocess.run([str(STACK), "stop", str(self.dir)], timeout=60)
+        subprocess.run([str(STACK), "kill-workers", str(self.dir)], timeout=60)
+
+    def responder_pids(self, pool=None):
+        """The responder processes of one pool ("api", "uploads") or of both (spawn-fcgi -F
+        writes one pid a line)."""
+        files = {"api": "responder.pid", "uploads": "responder-uploads.pid"}
+        names = [files[pool]] if pool else list(files.values())
+        return [int(x) for name in names for x in (self.dir / name).read_text().split()]
 
     # --- HTTP helpers ---
     def url(self, path):

@@ -47,14 +47,17 @@ def test_health_reports_simulated_upstream(stack):
     assert "sim-" not in json.dumps(h)
 
 
-def test_models_are_the_plans_four(stack):
-    models = requests.get(stack.base + "/api/models", timeout=5).json()["models"]
-    assert {m["id"]: (m["upstream_model"], m["width"], m["height"], m["duration"]) for m in models} == MODELS
-    portrait = next(m for m in models if m["id"] == "sora-v2-portrait")
-    assert portrait["label"] == "Sora 2 - 竖屏 10s"
-    assert portrait["description"] == "Sora 2 竖屏视频，704×1280，10秒，$0.15/次"
-    assert portrait["tags"] == ["Sora", "竖屏", "10s"]
-    assert set(portrait["modes"]) == {"text_to_video", "image_to_video"}
+def test_models_are_todays_and_the_chat_flavour_stays_usable(stack):
+    models = {m["id"]: m for m in requests.get(stack.base + "/api/models", timeout=5).json()["models"]}
+    # The built-in catalog: one model per task protocol at least, each with a parameter schema and a price rule.
+    assert {models[i]["protocol"] for i in ("seedance-2-0", "wan-2-7-t2v", "seedance-2-0-videos")} == \
+        {"ark_tasks", "dashscope_tasks", "openai_videos"}
+    assert all(p["default"] is not None for m in models.values() for p in m["params"])
+    # The e2e catalog file unretires the plan's four chat models (include_builtin overrides by id).
+    assert {i: (models[i]["upstream_model"], models[i]["width"], models[i]["height"], models[i]["duration"])
+            for i in MODELS} == MODELS
+    assert all(models[i]["protocol"] == "chat_stream" and not models[i]["retired"] for i in MODELS)
+    assert set(models["sora-v2-portrait"]["modes"]) == {"text_to_video", "image_to_video"}
 
 
 @pytest.mark.parametrize("model", list(MODELS))
@@ -77,7 +80,7 @@ def test_text_to_video_for_each_model(sim, model):
     assert seqs == sorted(seqs), "seq went backwards"
     assert doc["progress"] == 100
     assert doc["cost_usd"] == 0.15
-    assert doc["upstream_url_expires_at"] and doc["finished_at"] and doc["heartbeat_at"]
+    assert doc["link_expires_at"] and doc["finished_at"] and doc["heartbeat_at"] and doc["phase"] == "done"
     assert f"/{MODELS[model][0]}" not in doc["video_url"] and f"/{model}/" in doc["video_url"]
     reqs = sim.sim_stats()["requests"]
     assert [q["model"] for q in reqs] == [MODELS[model][0]]
@@ -93,7 +96,7 @@ def test_image_to_video_with_data_uri(sim):
     assert req["has_image"] and req["image_kind"] == "data_uri"
     # The image is kept as a file in the private job directory, not as base64 in JSON.
     jobdir = sim.spool / "jobs" / doc["task_id"]
-    assert (jobdir / "image.png").read_bytes() == png()
+    assert (jobdir / "first.png").read_bytes() == png()
     assert "base64" not in (jobdir / "request.json").read_text()
 
 

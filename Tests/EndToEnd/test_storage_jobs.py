@@ -76,7 +76,7 @@ def test_unreachable_store_fails_as_transfer_and_keeps_the_link_retryable():
     try:
         doc = st.wait(st.generate("nowhere to store").json()["task_id"])
         assert doc["status"] == "failed" and doc["error"]["kind"] == "transfer", doc
-        assert "重试转存" in doc["error"]["message"]
+        assert doc["error"]["code"] == "store_failed" and doc["can_retry"] is True, doc["error"]
         assert "do-not-print-me" not in str(doc)
         assert list((st.spool / "jobs" / doc["task_id"]).glob("download*")) == []
         assert st.sim_stats()["submissions"] == 1

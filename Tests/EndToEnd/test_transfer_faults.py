@@ -20,7 +20,7 @@ def test_disk_full_while_downloading_fails_cleanly():
         st.start()
         doc = st.wait(st.generate("fills the disk [sim:big=12]").json()["task_id"], timeout=60)
         assert doc["status"] == "failed" and doc["error"]["kind"] == "transfer", doc
-        assert "disk full" in doc["error"]["detail"]
+        assert doc["error"]["code"] == "disk_full", doc["error"]
         assert not (spool / "jobs" / doc["task_id"] / "download.part").exists()
         st.sim_reset()
         # Space is free again: the next (small) job goes through on the same filesystem.
@@ -35,7 +35,8 @@ def test_video_over_the_size_limit_is_refused(sim):
     st = Stack(stack_dir("limit"), free_port(), extra_env={"SORA_MAX_VIDEO_BYTES": str(1 << 20)}).start()
     try:
         doc = st.wait(st.generate("too big [sim:big=2]").json()["task_id"])
-        assert doc["error"]["kind"] == "transfer" and "SORA_MAX_VIDEO_BYTES" in doc["error"]["detail"], doc
+        assert doc["error"]["kind"] == "transfer" and doc["error"]["code"] == "too_large", doc
+        assert doc["error"]["params"]["limit_bytes"] == 1 << 20
         assert list((st.spool / "jobs" / doc["task_id"]).glob("download*")) == []
     finally:
         st.stop()

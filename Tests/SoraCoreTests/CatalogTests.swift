@@ -48,8 +48,10 @@ import Testing
     @Test func pricesFollowTheirRules() throws {
         let c = ModelCatalog.standard
         let seedance = try #require(c.model(id: "seedance-2-0"))
-        // 1280×720×24×5/1024 = 108,000 tokens at 7.13 USD per million.
-        #expect(seedance.estimate(["duration": 5, "resolution": "720p", "ratio": "16:9"]) == PriceRule.round(108_000 / 1e6 * 7.13))
+        // 1280×720×(24×5+1)/1024 = 108,900 tokens at 7.13 USD per million: exactly the usage the
+        // reference's sample reports for such a clip.
+        #expect(PriceRule.tokens(width: 1280, height: 720, fps: 24, seconds: 5) == 108_900)
+        #expect(seedance.estimate(["duration": 5, "resolution": "720p", "ratio": "16:9"]) == PriceRule.round(108_900 / 1e6 * 7.13))
         #expect(seedance.price.settle(usage: Usage(tokens: 108_900), resolution: "720p") == PriceRule.round(0.1089 * 7.13))
         let wan = try #require(c.model(id: "wan-2-7-t2v"))
         #expect(wan.estimate(["duration": 10, "resolution": "1080p"]) == 1.55)
@@ -73,5 +75,19 @@ import Testing
         #expect(videoObjectKey(prefix: "/videos/", jobID: "abc", model: "sora-v2-portrait", date: d)
                 == "videos/2025/11/25/sora-v2-portrait/abc.mp4")
         #expect(videoObjectKey(prefix: "", jobID: "abc", model: "m", date: d) == "2025/11/25/m/abc.mp4")
+    }
+}
+
+@Suite struct ExampleCatalogTests {
+    /// The example files in docs/catalogs load, and every model in them is valid as shipped.
+    @Test(arguments: ["apiyi", "volcengine", "dashscope", "openai-compatible"])
+    func exampleCatalogLoads(_ name: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/catalogs/\(name).json").path
+        let c = try ModelCatalog.load(path: path)
+        #expect(!c.models.isEmpty)
+        for m in c.models {
+            for p in m.params { #expect((try? p.check(p.defaultValue).get()) != nil, "default of \(m.id).\(p.name)") }
+            #expect(m.estimate(m.defaults(for: m.modes[0])) > 0, "\(m.id) has a price")
+        }
     }
 }

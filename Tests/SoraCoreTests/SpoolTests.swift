@@ -176,3 +176,28 @@ import Testing
         #expect(LinkExpiry.from(url: "https://x.example/v.mp4") == nil)
     }
 }
+
+@Suite struct SettingsTests {
+    @Test func secretsNeverPrint() {
+        let s = Secret("sk-live-123")
+        #expect("\(s)" == "***" && String(reflecting: s) == "Secret(***)" && s.reveal() == "sk-live-123")
+        var dumped = ""
+        dump(s, to: &dumped)
+        #expect(!dumped.contains("sk-live"))
+        let c = Config.load(environment: ["SORA_API_KEY": "sk-live-123", "OSS_ACCESS_KEY_SECRET": "oss-secret"])
+        #expect(!"\(c.apiKey)".contains("sk-live"))
+    }
+
+    @Test func theFileWinsAndProblemsNameTheirSetting() throws {
+        let path = NSTemporaryDirectory() + "sora-\(UUID().uuidString).env"
+        try "SORA_MAX_WORKERS=7\nSORA_API_KEY=sk-file\nSTORAGE=s3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let c = Config.load(environment: ["SORA_CONFIG": path, "SORA_MAX_WORKERS": "2", "SORA_POLL_INTERVAL": "-1", "SORA_API_KEY": "sk-env"])
+        #expect(c.maxWorkers == 7 && c.apiKey.reveal() == "sk-file")
+        #expect(c.environmentSecrets.isEmpty)  // the key came from the file: workers read it there
+        #expect(c.problems.contains { $0.setting == "SORA_POLL_INTERVAL" })
+        #expect(c.problems.contains { $0.setting == "S3_BUCKET" } && c.storage == nil)
+        #expect(!c.problems.contains { $0.message.contains("sk-") })
+        let envOnly = Config.load(environment: ["SORA_API_KEY": "sk-env", "ARK_API_KEY": "ark", "SORA_SPOOL_DIR": "/x"])
+        #expect(envOnly.environmentSecrets == ["SORA_API_KEY": "sk-env", "ARK_API_KEY": "ark"])
+    }
+}

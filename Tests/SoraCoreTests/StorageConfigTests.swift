@@ -68,11 +68,11 @@ import Testing
     }
 
     @Test func sizesAndEndpoints() {
-        #expect(SettingsReader.parseSize("64M") == 64 << 20)
-        #expect(SettingsReader.parseSize("100KiB") == 100 << 10)
-        #expect(SettingsReader.parseSize("1 GB") == 1 << 30)
-        #expect(SettingsReader.parseSize("12345") == 12345)
-        #expect(SettingsReader.parseSize("lots") == nil)
+        #expect(Settings.parseSize("64M") == 64 << 20)
+        #expect(Settings.parseSize("100KiB") == 100 << 10)
+        #expect(Settings.parseSize("1 GB") == 1 << 30)
+        #expect(Settings.parseSize("12345") == 12345)
+        #expect(Settings.parseSize("lots") == nil)
         #expect(StoreEndpoint("oss-cn-hangzhou.aliyuncs.com")?.scheme == "https")
         #expect(StoreEndpoint("http://localhost:9000")?.hostHeader() == "localhost:9000")
         #expect(StoreEndpoint("https://h.example.com:443")?.hostHeader() == "h.example.com")

@@ -183,7 +183,7 @@ extension Router {
         http.connectTimeout = config.connectTimeout
         http.totalTimeout = 20
         let key = config.apiKey(named: request.apiKeyEnv)
-        let (outcome, body) = transport.fetch(AuthorizedRequest(http, authorization: key.isEmpty ? nil : "Bearer \(key)"))
+        let (outcome, body) = transport.fetch(AuthorizedRequest(http, authorization: key.isEmpty ? nil : "Bearer \(key.reveal())"))
         guard outcome.completed, let head = outcome.head else {
             throw APIError(502, "upstream_unreachable", "the upstream did not answer the cancel request")
         }

@@ -12,6 +12,7 @@ public struct Router: Sendable {
     public let launchWorker: @Sendable (String) -> Bool
     public let transport: HTTPTransport
     public let now: @Sendable () -> Date
+    public var auth: Auth { Auth(settings: config.auth, spool: spool, now: now) }
 
     public init(config: Config, spool: Spool, store: VideoStore, transport: HTTPTransport = CurlTransport(),
                 launchWorker: @escaping @Sendable (String) -> Bool, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -37,11 +38,30 @@ public struct Router: Sendable {
             }
         }
         let method = req.method.uppercased()
+        let prefix = String(req.path[..<range.lowerBound])
+        switch (method, parts) {
+        case ("POST", ["login"]): return login(req, prefix: prefix)
+        case ("POST", ["logout"]): return .json(200, ["signed_in": false],
+                                                 headers: [("Set-Cookie", auth.setCookie(nil, prefix: prefix, https: req.isHTTPS))])
+        case (_, ["login"]), (_, ["logout"]):
+            return .error(APIError(405, "method_not_allowed", "\(method) is not allowed here", params: ["method": .string(method)]))
+        default: break
+        }
+        let caller: Caller
+        switch auth.check(req) {
+        case .success(let c): caller = c
+        case .failure(let e):
+            // Anyone may ask whether the service is up; nothing else without signing in.
+            if parts == ["health"] && (method == "GET" || method == "HEAD") && e.status == 401 {
+                return .json(200, ["ok": FileIO.exists(spool.statusDir)])
+            }
+            return .error(e)
+        }
         do {
             switch (method, parts.count, parts.first) {
             case ("GET", 1, "health"), ("HEAD", 1, "health"): return health()
             case ("GET", 1, "models"): return models()
-            case ("GET", 1, "session"): return session()
+            case ("GET", 1, "session"): return session(caller)
             case ("POST", 1, "generate"): return try generate(req)
             case ("GET", 2, "status"): return try status(parts[1])
             case ("GET", 1, "jobs"): return try jobs(req)
@@ -93,17 +113,49 @@ public struct Router: Sendable {
         return .json(200, ["models": list])
     }
 
-    func session() -> APIResponse {
-        struct Session: Encodable {
-            var signedIn: Bool; var feedURL: String?; var spend: Feed.Spend; var deleteMediaWithJob: Bool
-            enum CodingKeys: String, CodingKey {
-                case spend
-                case signedIn = "signed_in", feedURL = "feed_url", deleteMediaWithJob = "delete_media_with_job"
-            }
+    struct Session: Encodable {
+        var signedIn: Bool; var via: String; var feedURL: String?; var spend: Feed.Spend; var deleteMediaWithJob: Bool
+        enum CodingKeys: String, CodingKey {
+            case spend, via
+            case signedIn = "signed_in", feedURL = "feed_url", deleteMediaWithJob = "delete_media_with_job"
         }
+    }
+
+    /// What a signed-in page needs: the change feed's URL, today's spend, how delete behaves.
+    func session(_ caller: Caller) -> APIResponse {
         let feed = Feed(spool: spool).fileName().map { "\(config.publicBaseURL)\(config.statusURLPrefix)/\($0)" }
-        return .json(200, Session(signedIn: true, feedURL: feed, spend: Feed.spend(spool.ledger, budget: config.dailyBudgetUSD, now: now()),
+        let via = switch caller { case .open: "open"; case .token: "token"; case .session: "session" }
+        return .json(200, Session(signedIn: true, via: via, feedURL: feed,
+                                  spend: Feed.spend(spool.ledger, budget: config.dailyBudgetUSD, now: now()),
                                   deleteMediaWithJob: config.deleteMediaWithJob))
+    }
+
+    /// `POST /api/login {"password"}`: a session cookie, with failed attempts throttled per client.
+    func login(_ req: APIRequest, prefix: String) -> APIResponse {
+        if let refused = auth.crossSite(req) { return .error(refused) }
+        guard config.auth.enabled else { return session(.open) }
+        let throttle = LoginThrottle(spool: spool)
+        let client = req.remoteAddress.isEmpty ? "unknown" : req.remoteAddress
+        if let wait = throttle.wait(client: client, now: now()) {
+            return .error(APIError(429, "too_many_attempts", "too many failed sign-ins; wait a little",
+                                   params: ["retry_after": .number(wait)], headers: ["Retry-After": String(Int(wait))]))
+        }
+        guard let json = JSONValue.parse(req.body), case .string(let password)? = json["password"], !password.isEmpty,
+              password.utf8.count <= 1024 else {
+            return .error(APIError(400, "invalid_json", "send {\"password\": \"…\"}"))
+        }
+        guard auth.passwordMatches(password) else {
+            throttle.record(client: client, success: false, now: now())
+            EventLog(path: spool.eventsLog).write("login_failed", job: nil, fields: ["client": Spool.sha256Hex(Array(client.utf8)).prefix(12).description])
+            return .error(APIError(401, "bad_password", "that is not the admin password"))
+        }
+        throttle.record(client: client, success: true, now: now())
+        guard let cookie = auth.newSession() else {
+            return .error(APIError(503, "spool_unavailable", "the session key could not be read or made"))
+        }
+        var answer = session(.session)
+        answer.headers.append(("Set-Cookie", auth.setCookie(cookie, prefix: prefix, https: req.isHTTPS)))
+        return answer
     }
 
     func status(_ id: String) throws -> APIResponse {

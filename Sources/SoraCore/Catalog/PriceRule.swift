@@ -8,7 +8,7 @@ public struct PriceRule: Codable, Sendable, Equatable {
         case perCall = "per_call"
         /// Per output second, by resolution (`*` applies to any).
         case perSecond = "per_second"
-        /// Per output token (Seedance): tokens = width × height × fps × seconds / 1024.
+        /// Per output token (Seedance): tokens = width × height × (fps × seconds + 1) / 1024.
         case perToken = "per_token"
     }
 
@@ -39,9 +39,11 @@ public struct PriceRule: Codable, Sendable, Equatable {
         PriceRule(kind: .perToken, usdPerMillionTokens: rates, fps: fps, source: source, asOf: asOf)
     }
 
-    /// Tokens a Seedance-style model bills for a clip (the reference's formula).
+    /// Tokens a Seedance-style model bills for a clip. The reference gives w × h × fps × s / 1024
+    /// as an approximation; its own samples (108,900 tokens for 1280×720, 5 s, 24 fps; 19,845 for
+    /// 864×480, 2 s) match exactly when the frames are counted as fps × s + 1.
     public static func tokens(width: Int, height: Int, fps: Int, seconds: Double) -> Double {
-        Double(width) * Double(height) * Double(fps) * seconds / 1024
+        Double(width) * Double(height) * (Double(fps) * seconds + 1) / 1024
     }
 
     static func rate(_ table: [String: Double]?, _ resolution: String?) -> Double {

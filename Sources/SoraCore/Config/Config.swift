@@ -12,7 +12,7 @@ public struct ConfigProblem: Codable, Sendable, Equatable {
 /// keep the key out of nginx configs). Passed explicitly everywhere; no global state.
 public struct Config: Sendable {
     /// The gateway key. Only the worker's request header ever sees it.
-    public var apiKey: String
+    public var apiKey: Secret
     public var baseURL: String
     /// True when the upstream is the built-in simulator (`SORA_SIMULATED=1`); shown on the page.
     public var simulated: Bool
@@ -29,6 +29,8 @@ public struct Config: Sendable {
     public var maxWorkers: Int
     public var connectTimeout: Int
     public var generationTimeout: Int
+    /// Seconds to wait for the answer to a task create call; past it the outcome is unknown.
+    public var createTimeout: Int
     public var stallTimeout: Int
     public var downloadTimeout: Int
     public var downloadAttempts: Int
@@ -45,6 +47,8 @@ public struct Config: Sendable {
     public var workerBinary: String
     /// Delete the stored video too when a job is deleted from the library.
     public var deleteMediaWithJob: Bool
+    /// Admin sign-in (on unless `SORA_AUTH=off`, for sites that put their own sign-in in front).
+    public var auth: AuthSettings
     /// `SORA_DAILY_BUDGET_USD`: the most a UTC day may spend (nil: no cap).
     public var dailyBudgetUSD: Double?
     /// `SORA_MAX_QUEUED`: refuse new jobs while this many wait for a worker (nil: no limit).
@@ -61,127 +65,99 @@ public struct Config: Sendable {
     public var storage: StorageConfig?
     public var problems: [ConfigProblem]
 
+    /// Secrets that came from the process environment rather than the config file. A worker gets
+    /// them through a pipe on its stdin, never in its environment (docs: README "Secrets").
+    public var environmentSecrets: [String: String]
+
+    /// Whether a setting holds a secret: never printed, never passed in a worker's environment.
+    public static func isSecret(_ name: String) -> Bool {
+        let n = name.uppercased()
+        return n.contains("SECRET") || n.contains("PASSWORD") || n.hasSuffix("_TOKEN") || n.hasSuffix("_KEY")
+    }
+
     /// The settings the worker is given when spawned: only what it needs, never request headers.
     public static let workerEnvironmentNames = ["SORA_CONFIG", "PATH", "LANG", "TZ", "HOME",
                                                 "SSL_CERT_FILE", "SSL_CERT_DIR"]
 
-    /// Loads configuration from `environment` (usually the process environment).
+    /// Loads configuration from `environment` (usually the process environment) and the file
+    /// named by `SORA_CONFIG`, through the one settings reader.
     public static func load(environment: [String: String]) -> Config {
-        var settings = environment
-        var problems: [ConfigProblem] = []
-        if let path = environment["SORA_CONFIG"], !path.isEmpty {
-            do {
-                for (k, v) in try parseEnvFile(String(contentsOfFile: path, encoding: .utf8)) { settings[k] = v }
-            } catch {
-                problems.append(ConfigProblem(setting: "SORA_CONFIG", message: "cannot read config file \(path)"))
-            }
-        }
-        func string(_ name: String, _ def: String) -> String {
-            let v = settings[name]?.trimmingCharacters(in: .whitespaces) ?? ""
-            return v.isEmpty ? def : v
-        }
-        func int(_ name: String, _ def: Int, min: Int = 0) -> Int {
-            guard let raw = settings[name], !raw.isEmpty else { return def }
-            guard let v = Int(raw.trimmingCharacters(in: .whitespaces)), v >= min else {
-                problems.append(ConfigProblem(setting: name, message: "must be an integer ≥ \(min), got \"\(raw)\""))
-                return def
-            }
-            return v
-        }
-        func bool(_ name: String) -> Bool { ["1", "true", "yes", "on"].contains(string(name, "").lowercased()) }
-
-        let apiKey = string("SORA_API_KEY", "")
-        let baseURL = string("SORA_BASE_URL", "https://api.apiyi.com/v1")
+        var r = Settings.load(environment: environment)
+        let apiKey = r.secret("SORA_API_KEY") ?? Secret("")
+        let baseURL = r.string("SORA_BASE_URL", default: "https://api.apiyi.com/v1")
         if apiKey.isEmpty {
-            problems.append(ConfigProblem(setting: "SORA_API_KEY", message: "not set: generations will fail with kind \"config\""))
+            r.problem("SORA_API_KEY", "not set: generations will fail with kind \"config\"")
         }
-        if let u = URL(string: baseURL), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil {
-        } else {
-            problems.append(ConfigProblem(setting: "SORA_BASE_URL", message: "not an http(s) URL"))
-        }
-        let spool = string("SORA_SPOOL_DIR", "/var/lib/sora-fcgi/spool")
-        let catalogPath = settings["SORA_CATALOG"].flatMap { $0.isEmpty ? nil : $0 }
+        if URLOrigin(baseURL) == nil { r.problem("SORA_BASE_URL", "not an http(s) URL") }
+        let catalogPath = r.value("SORA_CATALOG")
         var catalog = ModelCatalog.standard
         if let path = catalogPath {
             do { catalog = try ModelCatalog.load(path: path) } catch {
-                problems.append(ConfigProblem(setting: "SORA_CATALOG", message: "cannot load \(path): \(error.localizedDescription); using the built-in catalog"))
+                r.problem("SORA_CATALOG", "cannot load \(path): \(error); using the built-in catalog")
             }
         }
-        var storage: StorageConfig?
-        switch StorageConfig.parse(settings) {
-        case .success(let s): storage = s
-        case .failure(let e):
-            for p in e.problems {
-                let name = p.split(separator: " ").first.map(String.init) ?? "STORAGE"
-                problems.append(ConfigProblem(setting: name, message: p))
-            }
+        let storage = StorageConfig.parse(&r)
+        let budget = r.number("SORA_DAILY_BUDGET_USD", default: nil, range: 0...1e9)
+        let maxQueued = r.value("SORA_MAX_QUEUED") == nil ? nil : r.integer("SORA_MAX_QUEUED", default: 0, range: 1...1_000_000)
+        let auth = AuthSettings(
+            enabled: r.bool("SORA_AUTH", default: true),
+            passwordHash: r.secret("SORA_ADMIN_PASSWORD_HASH"), password: r.secret("SORA_ADMIN_PASSWORD"),
+            token: r.secret("SORA_ADMIN_TOKEN"), sessionKey: r.secret("SORA_SESSION_KEY"),
+            sessionTTL: r.integer("SORA_SESSION_TTL", default: 43_200, range: 300...(30 * 86_400)))
+        if let h = auth.passwordHash, !h.reveal().hasPrefix("scrypt:") {
+            r.problem("SORA_ADMIN_PASSWORD_HASH", "not a hash written by `sora passwd`")
         }
-        func double(_ name: String, _ def: Double?, min: Double = 0) -> Double? {
-            guard let raw = settings[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return def }
-            guard let v = Double(raw), v >= min, v.isFinite else {
-                problems.append(ConfigProblem(setting: name, message: "must be a number ≥ \(min), got \"\(raw)\""))
-                return def
-            }
-            return v
+        if let t = auth.token, t.reveal().count < 16 { r.problem("SORA_ADMIN_TOKEN", "too short: use at least 16 random characters") }
+        if auth.enabled && auth.passwordHash == nil && auth.password == nil && auth.token == nil {
+            r.problem("SORA_ADMIN_PASSWORD_HASH", "no admin credentials (run `sora passwd`, or set SORA_ADMIN_TOKEN): nobody can sign in")
         }
         let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? "sora"
-        return Config(
+        let big = 1_000_000_000
+        let config = Config(
             apiKey: apiKey, baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
-            simulated: bool("SORA_SIMULATED"),
-            spoolDir: spool,
-            mediaDir: string("SORA_MEDIA_DIR", "/var/lib/sora-fcgi/media"),
-            mediaURLPrefix: string("SORA_MEDIA_URL_PREFIX", "/media"),
-            statusURLPrefix: string("SORA_STATUS_URL_PREFIX", "/status"),
-            publicBaseURL: string("SORA_PUBLIC_BASE_URL", ""),
+            simulated: r.bool("SORA_SIMULATED", default: false),
+            spoolDir: r.string("SORA_SPOOL_DIR", default: "/var/lib/sora-fcgi/spool"),
+            mediaDir: r.string("SORA_MEDIA_DIR", default: "/var/lib/sora-fcgi/media"),
+            mediaURLPrefix: r.string("SORA_MEDIA_URL_PREFIX", default: "/media"),
+            statusURLPrefix: r.string("SORA_STATUS_URL_PREFIX", default: "/status"),
+            publicBaseURL: r.string("SORA_PUBLIC_BASE_URL", default: ""),
             catalogPath: catalogPath, catalog: catalog,
-            maxWorkers: int("SORA_MAX_WORKERS", 4, min: 1),
-            connectTimeout: int("SORA_CONNECT_TIMEOUT", 10, min: 1),
-            generationTimeout: int("SORA_GENERATION_TIMEOUT", 600, min: 1),
-            stallTimeout: int("SORA_STALL_TIMEOUT", 300, min: 1),
-            downloadTimeout: int("SORA_DOWNLOAD_TIMEOUT", 60, min: 1),
-            downloadAttempts: int("SORA_DOWNLOAD_ATTEMPTS", 3, min: 1),
-            retryBaseDelay: Double(string("SORA_RETRY_BASE_DELAY", "2")) ?? 2,
-            linkTTL: int("SORA_LINK_TTL", 86_400, min: 1),
-            minVideoBytes: int("SORA_MIN_VIDEO_BYTES", 1024, min: 8),
-            maxVideoBytes: Int64(int("SORA_MAX_VIDEO_BYTES", 4 << 30, min: 1024)),
-            maxBodyBytes: int("SORA_MAX_BODY_BYTES", 16 << 20, min: 1024),
-            maxImageBytes: int("SORA_MAX_IMAGE_BYTES", 10_000_000, min: 1024),
-            maxPromptLength: int("SORA_MAX_PROMPT_LENGTH", 4000, min: 1),
-            workerBinary: string("SORA_WORKER_BIN", selfPath),
-            deleteMediaWithJob: bool("SORA_DELETE_MEDIA_WITH_JOB"),
-            dailyBudgetUSD: double("SORA_DAILY_BUDGET_USD", nil),
-            maxQueued: settings["SORA_MAX_QUEUED"].flatMap { $0.isEmpty ? nil : int("SORA_MAX_QUEUED", 0, min: 1) },
-            pollInterval: double("SORA_POLL_INTERVAL", 5, min: 0.01) ?? 5,
-            pollSlowInterval: double("SORA_POLL_SLOW_INTERVAL", 15, min: 0.01) ?? 15,
-            pollFastWindow: double("SORA_POLL_FAST_WINDOW", 60) ?? 60,
-            settings: settings, storage: storage, problems: problems)
+            maxWorkers: r.integer("SORA_MAX_WORKERS", default: 4, range: 1...1000),
+            connectTimeout: r.integer("SORA_CONNECT_TIMEOUT", default: 10, range: 1...600),
+            generationTimeout: r.integer("SORA_GENERATION_TIMEOUT", default: 600, range: 1...86_400),
+            createTimeout: r.integer("SORA_CREATE_TIMEOUT", default: 60, range: 1...600),
+            stallTimeout: r.integer("SORA_STALL_TIMEOUT", default: 300, range: 1...86_400),
+            downloadTimeout: r.integer("SORA_DOWNLOAD_TIMEOUT", default: 60, range: 1...86_400),
+            downloadAttempts: r.integer("SORA_DOWNLOAD_ATTEMPTS", default: 3, range: 1...20),
+            retryBaseDelay: r.number("SORA_RETRY_BASE_DELAY", default: 2, range: 0...600) ?? 2,
+            linkTTL: r.integer("SORA_LINK_TTL", default: 86_400, range: 1...30 * 86_400),
+            minVideoBytes: r.integer("SORA_MIN_VIDEO_BYTES", default: 1024, range: 8...big),
+            maxVideoBytes: r.size("SORA_MAX_VIDEO_BYTES", default: 4 << 30, range: 1024...(1 << 40)),
+            maxBodyBytes: r.integer("SORA_MAX_BODY_BYTES", default: 16 << 20, range: 1024...(1 << 30)),
+            maxImageBytes: r.integer("SORA_MAX_IMAGE_BYTES", default: 10_000_000, range: 1024...(1 << 30)),
+            maxPromptLength: r.integer("SORA_MAX_PROMPT_LENGTH", default: 4000, range: 1...1_000_000),
+            workerBinary: r.string("SORA_WORKER_BIN", default: selfPath),
+            deleteMediaWithJob: r.bool("SORA_DELETE_MEDIA_WITH_JOB", default: false),
+            auth: auth, dailyBudgetUSD: budget, maxQueued: maxQueued,
+            pollInterval: r.number("SORA_POLL_INTERVAL", default: 5, range: 0.01...3600) ?? 5,
+            pollSlowInterval: r.number("SORA_POLL_SLOW_INTERVAL", default: 15, range: 0.01...3600) ?? 15,
+            pollFastWindow: r.number("SORA_POLL_FAST_WINDOW", default: 60, range: 0...86_400) ?? 60,
+            settings: r.values, storage: storage, problems: r.problems,
+            environmentSecrets: environment.filter { (k, v) in
+                !r.fromFile.contains(k) && !v.isEmpty && (isSecret(k) || catalog.models.contains { $0.apiKeyEnv == k })
+            })
+        return config
     }
 
-    /// Parses `KEY=value` lines; `#` comments, blank lines, optional `export `, and single or
-    /// double quotes around the value are accepted.
-    public static func parseEnvFile(_ text: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for raw in text.split(whereSeparator: \.isNewline) {
-            var line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
-                value = String(value.dropFirst().dropLast())
-            }
-            if !key.isEmpty { out[key] = value }
-        }
-        return out
-    }
+    /// Parses `KEY=value` lines (see `Settings.parseEnvFile`).
+    public static func parseEnvFile(_ text: String) -> [String: String] { Settings.parseEnvFile(text) }
 
     /// The spool, with what its feed needs to know.
     public var spool: Spool { Spool(root: spoolDir, dailyBudget: dailyBudgetUSD) }
 
-    /// The key held by the setting `name` (a model's `api_key_env`), or "".
-    public func apiKey(named name: String) -> String {
-        name == "SORA_API_KEY" ? apiKey : (settings[name]?.trimmingCharacters(in: .whitespaces) ?? "")
+    /// The key held by the setting `name` (a model's `api_key_env`); empty when unset.
+    public func apiKey(named name: String) -> Secret {
+        name == "SORA_API_KEY" ? apiKey : Secret(settings[name]?.trimmingCharacters(in: .whitespaces) ?? "")
     }
 
     /// A model's absolute API root: its own `base_url`, a path on the origin of `SORA_BASE_URL`

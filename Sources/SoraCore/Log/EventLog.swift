@@ -10,7 +10,11 @@ public struct EventLog: Sendable {
 
     public init(path: String) { self.path = path }
 
-    /// Appends one event. O_APPEND writes of one line are atomic enough for concurrent workers.
+    /// Appends one event as one line with a single `write(2)` on an `O_APPEND` descriptor.
+    /// Linux holds the file's lock for the whole of such a write, so lines from concurrent
+    /// workers, responders and reapers never interleave. There is deliberately no loop for short
+    /// writes: a second write could land after another process's line and tear both (a short
+    /// write to a regular file means the disk is full; the event is then lost, never mixed).
     public func write(_ event: String, job: String?, fields: [String: any Sendable]) {
         var obj: [String: Any] = ["time": SpoolJSON.isoString(Date()), "event": event, "pid": Int(getpid())]
         if let job { obj["job"] = job }
@@ -21,6 +25,9 @@ public struct EventLog: Sendable {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        try? FileIO.writeAll(fd, [UInt8](line), path: path)
+        line.withUnsafeBytes { bytes in
+            // EINTR means nothing was written, so trying again cannot tear a line.
+            while Glibc.write(fd, bytes.baseAddress!, bytes.count) < 0 && errno == EINTR {}
+        }
     }
 }

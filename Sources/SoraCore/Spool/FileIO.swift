@@ -67,6 +67,19 @@ public enum FileIO {
         return out
     }
 
+    /// Reads a descriptor to its end (a pipe), up to `limit` bytes.
+    public static func readFD(_ fd: Int32, limit: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while out.count < limit {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, min(4096, limit - out.count)) }
+            if n < 0 { if errno == EINTR { continue }; break }
+            if n == 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return out
+    }
+
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// Creates an empty marker file (no fsync: markers can be rebuilt from status files).

@@ -51,10 +51,20 @@ public struct StorageConfig: Sendable {
     /// Reads and validates the settings; on failure every problem is listed, each naming its
     /// setting. Secret values are never quoted.
     public static func parse(_ env: [String: String], sleep: (@Sendable (Double) -> Void)? = nil) -> Result<StorageConfig, StorageConfigError> {
-        var reader = SettingsReader(env: env)
+        var settings = Settings(values: env)
+        guard let config = parse(&settings, sleep: sleep) else {
+            return .failure(StorageConfigError(problems: settings.problems.map(\.message)))
+        }
+        return .success(config)
+    }
+
+    /// The same from the one settings reader; problems are added to it, each naming its setting.
+    public static func parse(_ reader: inout Settings, sleep: (@Sendable (Double) -> Void)? = nil) -> StorageConfig? {
+        let before = reader.problems.count
         let backendText = (reader.value("STORAGE") ?? "local").lowercased()
         guard let backend = StorageBackendKind(rawValue: backendText) else {
-            return .failure(StorageConfigError(problems: ["STORAGE must be local, oss or s3 (got \"\(backendText)\")"]))
+            reader.problem("STORAGE", "STORAGE must be local, oss or s3 (got \"\(backendText)\")")
+            return nil
         }
         var retry = RetryPolicy()
         if let sleep { retry.sleep = sleep }
@@ -73,25 +83,25 @@ public struct StorageConfig: Sendable {
         case .oss: config.oss = parseOSS(&reader)
         case .s3: config.s3 = parseS3(&reader)
         }
-        return reader.problems.isEmpty ? .success(config) : .failure(StorageConfigError(problems: reader.problems))
+        return reader.problems.count == before ? config : nil
     }
 
-    private static func parseOSS(_ r: inout SettingsReader) -> OSSSettings? {
+    private static func parseOSS(_ r: inout Settings) -> OSSSettings? {
         let endpoint = r.endpoint("OSS_ENDPOINT")
         let bucket = r.bucket("OSS_BUCKET")
         let keyID = r.required("OSS_ACCESS_KEY_ID")
-        let secret = r.required("OSS_ACCESS_KEY_SECRET")
+        let secret = r.requiredSecret("OSS_ACCESS_KEY_SECRET")?.reveal()
         let versionText = (r.value("OSS_SIGNATURE_VERSION") ?? "4").lowercased()
         var version = 4
         switch versionText {
         case "4", "v4": version = 4
         case "1", "v1": version = 1
-        default: r.problems.append("OSS_SIGNATURE_VERSION must be 4 or 1 (got \"\(versionText)\")")
+        default: r.problem("OSS_SIGNATURE_VERSION", "OSS_SIGNATURE_VERSION must be 4 or 1 (got \"\(versionText)\")")
         }
         var region = r.value("OSS_REGION").map { $0.hasPrefix("oss-") ? String($0.dropFirst(4)) : $0 }
         if region == nil, let host = endpoint?.host { region = regionFromOSSHost(host) }
         if region == nil && version == 4 {
-            r.problems.append("OSS_REGION is missing (needed for signature V4; e.g. cn-hangzhou)")
+            r.problem("OSS_REGION", "OSS_REGION is missing (needed for signature V4; e.g. cn-hangzhou)")
         }
         let publicBase = r.baseURL("OSS_PUBLIC_BASE_URL")
         let privateBucket = r.bool("OSS_PRIVATE", default: false)
@@ -112,7 +122,7 @@ public struct StorageConfig: Sendable {
         return label.isEmpty || label == "accelerate" ? nil : label
     }
 
-    private static func parseS3(_ r: inout SettingsReader) -> S3Settings? {
+    private static func parseS3(_ r: inout Settings) -> S3Settings? {
         let region = r.value("S3_REGION") ?? "us-east-1"
         var endpoint: StoreEndpoint?
         if r.value("S3_ENDPOINT") != nil {
@@ -120,11 +130,11 @@ public struct StorageConfig: Sendable {
         } else if r.value("S3_REGION") != nil {
             endpoint = StoreEndpoint("https://s3.\(region).amazonaws.com") // AWS itself
         } else {
-            r.problems.append("S3_ENDPOINT is missing (or set S3_REGION for AWS S3)")
+            r.problem("S3_ENDPOINT", "S3_ENDPOINT is missing (or set S3_REGION for AWS S3)")
         }
         let bucket = r.bucket("S3_BUCKET")
         let keyID = r.required("S3_ACCESS_KEY_ID")
-        let secret = r.required("S3_SECRET_ACCESS_KEY")
+        let secret = r.requiredSecret("S3_SECRET_ACCESS_KEY")?.reveal()
         let pathStyle = r.bool("S3_PATH_STYLE", default: endpoint?.isIPOrLocalhost ?? false)
         let publicBase = r.baseURL("S3_PUBLIC_BASE_URL")
         let privateBucket = r.bool("S3_PRIVATE", default: false)
@@ -157,98 +167,5 @@ public func makeVideoStore(settings: [String: String], localFallback: VideoStore
     switch StorageConfig.parse(settings) {
     case .success(let config): return config.makeStore(localFallback: localFallback)
     case .failure(let error): throw error
-    }
-}
-
-/// Reads typed values and collects problems instead of stopping at the first one.
-struct SettingsReader {
-    let env: [String: String]
-    var problems: [String] = []
-
-    /// The trimmed value; an empty value counts as unset.
-    func value(_ name: String) -> String? {
-        guard let v = env[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
-        return v
-    }
-
-    mutating func required(_ name: String) -> String? {
-        guard let v = value(name) else { problems.append("\(name) is missing"); return nil }
-        return v
-    }
-
-    mutating func endpoint(_ name: String) -> StoreEndpoint? {
-        guard let text = required(name) else { return nil }
-        guard let e = StoreEndpoint(text) else {
-            problems.append("\(name) must be an http(s) host, e.g. https://oss-cn-hangzhou.aliyuncs.com (got \"\(text)\")")
-            return nil
-        }
-        return e
-    }
-
-    /// Bucket names: 3–63 characters of lower-case letters, digits and hyphens (OSS's rule,
-    /// also valid on S3), not starting or ending with a hyphen.
-    mutating func bucket(_ name: String) -> String? {
-        guard let b = required(name) else { return nil }
-        let allowed = b.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }
-        guard (3...63).contains(b.count), allowed, !b.hasPrefix("-"), !b.hasSuffix("-") else {
-            problems.append("\(name) is not a valid bucket name (3-63 lower-case letters, digits, hyphens; got \"\(b)\")")
-            return nil
-        }
-        return b
-    }
-
-    mutating func baseURL(_ name: String) -> String? {
-        guard let text = value(name) else { return nil }
-        let lower = text.lowercased()
-        guard (lower.hasPrefix("https://") || lower.hasPrefix("http://")), !text.contains(" "), !text.contains("?") else {
-            problems.append("\(name) must be an http(s) URL such as https://cdn.example.com (got \"\(text)\")")
-            return nil
-        }
-        return text
-    }
-
-    mutating func bool(_ name: String, default fallback: Bool) -> Bool {
-        guard let text = value(name)?.lowercased() else { return fallback }
-        switch text {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off": return false
-        default:
-            problems.append("\(name) must be true or false (got \"\(text)\")")
-            return fallback
-        }
-    }
-
-    mutating func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
-        guard let text = value(name) else { return fallback }
-        guard let n = Int(text), range.contains(n) else {
-            problems.append("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
-            return fallback
-        }
-        return n
-    }
-
-    /// Bytes, or a number with K, M or G (binary units; a trailing `B`/`iB` is allowed).
-    mutating func size(_ name: String, default fallback: Int64, range: ClosedRange<Int64>) -> Int64 {
-        guard let text = value(name) else { return fallback }
-        guard let n = Self.parseSize(text), range.contains(n) else {
-            problems.append("\(name) must be a size from \(StorageConfig.formatSize(range.lowerBound)) to \(StorageConfig.formatSize(range.upperBound)), e.g. 64M (got \"\(text)\")")
-            return fallback
-        }
-        return n
-    }
-
-    static func parseSize(_ text: String) -> Int64? {
-        var t = text.uppercased().replacingOccurrences(of: " ", with: "")
-        if t.hasSuffix("IB") { t.removeLast(2) } else if t.hasSuffix("B") { t.removeLast() }
-        var shift: Int64 = 0
-        switch t.last {
-        case "K": shift = 10
-        case "M": shift = 20
-        case "G": shift = 30
-        default: break
-        }
-        if shift > 0 { t.removeLast() }
-        guard let n = Int64(t), n >= 0, n <= (Int64.max >> shift) else { return nil }
-        return n << shift
     }
 }

@@ -124,7 +124,7 @@ struct ChatRunner {
             return true
         }
         handlers.tick = { flush(true); return true }
-        let outcome = worker.transport.perform(AuthorizedRequest(http, authorization: "Bearer \(key)"), handlers: handlers)
+        let outcome = worker.transport.perform(AuthorizedRequest(http, authorization: "Bearer \(key.reveal())"), handlers: handlers)
         job = active
 
         if status == 200 && !isStream && outcome.completed {

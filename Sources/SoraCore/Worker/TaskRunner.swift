@@ -30,7 +30,7 @@ struct TaskRunner {
             }
             return
         }
-        let auth = "Bearer \(key)"
+        let auth = "Bearer \(key.reveal())"
         let upstream: UpstreamJob
         do { upstream = try loadInputs(job) } catch {
             worker.release(job)
@@ -107,7 +107,7 @@ struct TaskRunner {
             worker.log.write("upstream_create", job: job.id, fields: ["protocol": job.request.protocol.rawValue,
                                                                        "model": job.request.upstreamModel, "attempt": attempt,
                                                                        "host": URLOrigin(request.url)?.host ?? ""])
-            let (outcome, answer) = exchange(request, auth: auth, timeout: max(30, config.connectTimeout * 3))
+            let (outcome, answer) = exchange(request, auth: auth, timeout: config.createTimeout)
             guard let answer else {
                 if outcome.couldNotConnect {
                     // Nothing reached the upstream: no task, nothing billed.
@@ -133,7 +133,7 @@ struct TaskRunner {
                 job.state.create = .refused
                 worker.persist(job)
                 if let retry, attempt < Self.maxCreateAttempts {
-                    let wait = retry.after ?? 5 * pow(2, Double(attempt - 1))
+                    let wait = retry.after ?? config.retryBaseDelay * 2.5 * pow(2, Double(attempt - 1))
                     let deadline = job.request.createdAt.addingTimeInterval(Double(job.request.deadlineSeconds))
                     if wait <= 300, now.addingTimeInterval(wait) < deadline {
                         worker.log.write("create_retry", job: job.id, fields: ["status": answer.status, "wait_s": wait])
@@ -298,23 +298,20 @@ struct TaskRunner {
         }
     }
 
-    /// A finished task: the link first (fsync), then the settled price, then the transfer.
+    /// A finished task: the link first (fsync), then the settled price, then the transfer. A
+    /// success without a URL is still billed by what the upstream reports; it ends `no_link`.
     func finish(_ job: inout ActiveJob, _ result: TaskResult) {
-        guard let url = result.videoURL else {
-            worker.fail(&job, JobFailure(.noLink, "succeeded_without_url", [:], detail: "the task succeeded without a video URL"))
-            return
-        }
         let t = now
-        job.state.upstreamLink = url
-        job.state.linkNeedsAuth = result.videoNeedsAuth
-        job.state.linkExpiryEstimated = result.expiresAt == nil
-        job.state.upstreamLinkExpiresAt = result.expiresAt ?? t.addingTimeInterval(Double(config.linkTTL))
-        job.state.posterLink = result.posterURL
-        job.state.posterNeedsAuth = result.posterNeedsAuth
+        if let url = result.videoURL {
+            job.state.upstreamLink = url
+            job.state.linkNeedsAuth = result.videoNeedsAuth
+            job.state.linkExpiryEstimated = result.expiresAt == nil
+            job.state.upstreamLinkExpiresAt = result.expiresAt ?? t.addingTimeInterval(Double(config.linkTTL))
+            job.state.posterLink = result.posterURL
+            job.state.posterNeedsAuth = result.posterNeedsAuth
+        }
         job.state.usage = result.usage
         worker.persist(job)
-        worker.log.write("result_ready", job: job.id, fields: ["host": URLOrigin(url)?.host ?? "",
-                                                               "expires_at": SpoolJSON.isoString(job.state.upstreamLinkExpiresAt!)])
         let model = config.catalog.model(id: job.request.model)
         let settled = result.usage.flatMap { u in
             (model?.price).flatMap { $0.settle(usage: u, resolution: job.request.params["resolution"]?.stringValue) }
@@ -327,9 +324,15 @@ struct TaskRunner {
             if let settled { d.costUSD = settled; d.costState = .settled }
             if let a = result.actualPrompt, !a.isEmpty { d.actualPrompt = a }
             if let s = result.size { d.width = s.width; d.height = s.height }
-            d.linkExpiresAt = j.state.upstreamLinkExpiresAt; d.linkExpiryEstimated = j.state.linkExpiryEstimated
+            d.linkExpiresAt = j.state.upstreamLinkExpiresAt; d.linkExpiryEstimated = j.state.upstreamLink == nil ? nil : j.state.linkExpiryEstimated
             d.canCancel = false
         }
+        guard let url = result.videoURL else {
+            worker.fail(&job, JobFailure(.noLink, "succeeded_without_url", [:], detail: "the task succeeded without a video URL"))
+            return
+        }
+        worker.log.write("result_ready", job: job.id, fields: ["host": URLOrigin(url)?.host ?? "",
+                                                               "expires_at": SpoolJSON.isoString(job.state.upstreamLinkExpiresAt ?? t)])
         Transfer(worker: worker).run(&job)
     }
 }

@@ -67,6 +67,7 @@ struct Transfer {
         let storeStarted = worker.now()
         let stored: StoredObject
         do { stored = try worker.store.store(file: part, key: key, contentType: "video/mp4") } catch {
+            FileIO.remove(part)  // a retry downloads again; the space is not held meanwhile
             var p: [String: JSONScalar] = ["store": .string(worker.store.name), "attempts": 1,
                                            "retryable": .bool(job.state.linkUsable(at: worker.now()))]
             if let e = job.state.upstreamLinkExpiresAt { p["link_expires_at"] = .string(SpoolJSON.isoString(e)) }
@@ -121,7 +122,7 @@ struct Transfer {
         var auth: String?
         if needsAuth {
             let key = config.apiKey(named: job.request.apiKeyEnv)
-            if !key.isEmpty { auth = "Bearer \(key)" }
+            if !key.isEmpty { auth = "Bearer \(key.reveal())" }
         }
         var failure: Attempt?
         var written: Int64 = 0

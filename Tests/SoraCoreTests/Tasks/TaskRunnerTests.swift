@@ -140,7 +140,7 @@ import Testing
         let d = doc(id)
         #expect(d.error?.code == "rate_limited" && d.error?.params["attempts"] == 3 && creates() == 3)
         #expect(d.costState == .released && d.costUSD == 0)
-        #expect(clock.sleeps == [5, 10])  // backoff without a Retry-After
+        #expect(clock.sleeps == [2.5, 5])  // backoff without a Retry-After (SORA_RETRY_BASE_DELAY=1 here)
     }
 
     @Test func refusalsAndUnbilledFailuresReleaseTheMoney() throws {

@@ -1,0 +1,169 @@
+"""Operating the stack: two pools of responders (API, uploads), each sharing its socket, and all
+of them stop; `stop` works
+without the binary that started the stack (a release-only `make run`); `kill-workers` kills
+workers and nothing else."""
+import os
+import pathlib
+import signal
+import subprocess
+import time
+
+import requests
+
+from stack import BIN, ROOT, STACK, Stack, free_port, stack_dir
+
+
+def alive(pid):
+    """Running and not a zombie (orphans may stay zombies where pid 1 does not reap)."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def wait_for(pred, timeout=20, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not met within {timeout}s")
+
+
+def stack_processes(stack, by_environment=True):
+    """Every process of the stack: the pids in its pid files, their process groups (nginx and
+    fcgiwrap children), and (by_environment) anything with its config file in the environment
+    (workers, one-shot reaper passes)."""
+    pids = set()
+    for name in ("nginx.pid", "responder.pid", "responder-uploads.pid", "sim.pid", "reaper.pid"):
+        f = stack.dir / name
+        if f.exists():
+            pids.update(int(x) for x in f.read_text().split())
+    groups = {os.getpgid(p) for p in pids if alive(p)}
+    needle = f"SORA_CONFIG={stack.dir}/sora.env".encode()
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        pid = int(p)
+        try:
+            if os.getpgid(pid) in groups or \
+                    by_environment and needle in open(f"/proc/{p}/environ", "rb").read().split(b"\0"):
+                pids.add(pid)
+        except OSError:
+            continue
+    return {p for p in pids if alive(p)}
+
+
+def cmdline(pid):
+    return open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+
+
+def freeze(pids):
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+
+
+def thaw(pids):
+    for p in pids:
+        os.kill(p, signal.SIGCONT)
+
+
+def post_bad_model(s):
+    return requests.post(s.base + "/api/generate", data='{"model":"no-such-model","prompt":"x"}',
+                         headers={"Content-Type": "application/json"}, timeout=5)
+
+
+def test_two_pools_of_responders_share_their_sockets_and_all_stop():
+    s = Stack(stack_dir("multi"), free_port(), extra_env={"SORA_RESPONDERS": "3", "SORA_UPLOAD_RESPONDERS": "2"}).start()
+    try:
+        api, uploads = s.responder_pids("api"), s.responder_pids("uploads")
+        assert len(api) == 3 and len(uploads) == 2 and all(alive(p) for p in api + uploads)
+        assert all(cmdline(p)[1:3] == [b"fcgi", b""] for p in api + uploads)
+        # One listening socket per pool, inherited by all of its responders as fd 0.
+        sockets = [{os.readlink(f"/proc/{p}/fd/0") for p in pool} for pool in (api, uploads)]
+        assert len(sockets[0]) == len(sockets[1]) == 1 and sockets[0] != sockets[1]
+        # Any one responder of a pool answers: freeze two of three, the third still serves.
+        freeze(api[:2])
+        try:
+            for _ in range(10):
+                assert requests.get(s.base + "/api/health", timeout=5).status_code == 200
+        finally:
+            thaw(api[:2])
+        # Uploads go to their own pool, everything else to the API's: either keeps answering
+        # while the other is frozen (nginx would otherwise wait, then answer 504).
+        freeze(uploads)
+        try:
+            assert requests.get(s.base + "/api/health", timeout=5).status_code == 200
+            assert requests.get(s.base + "/api/jobs", timeout=5).status_code in (200, 401)
+        finally:
+            thaw(uploads)
+        freeze(api)
+        try:
+            r = post_bad_model(s)
+            assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_model", r.text
+        finally:
+            thaw(api)
+        before = stack_processes(s)
+        assert set(api + uploads) <= before
+    finally:
+        s.stop()
+    assert not [p for p in before if alive(p)], "processes left after stop"
+
+
+def test_fcgiwrap_children_stop_with_it():
+    """fcgiwrap -c N pre-forks N children that outlive a SIGTERM to the parent alone; stop takes
+    the whole process group."""
+    s = Stack(stack_dir("cgi-multi"), free_port(), cgi=True,
+              extra_env={"SORA_RESPONDERS": "3", "SORA_UPLOAD_RESPONDERS": "3"}).start()
+    try:
+        parents = s.responder_pids()
+        assert len(parents) == 2  # one fcgiwrap per pool
+        children = [int(p) for p in os.listdir("/proc") if p.isdigit() and alive(int(p))
+                    and os.getpgid(int(p)) in parents and int(p) not in parents]
+        assert len(children) == 6, children
+        assert requests.get(s.base + "/api/health", timeout=5).status_code == 200
+        before = stack_processes(s)
+    finally:
+        s.stop()
+    assert not [p for p in before if alive(p)], "processes left after stop"
+    assert not [p for p in children if alive(p)]
+
+
+def test_make_stop_needs_no_binary():
+    """`make run` builds only the release binary; `make stop` must not look for the debug one."""
+    copy = pathlib.Path(stack_dir("bincopy")) / "sora"
+    copy.write_bytes(BIN.read_bytes())
+    copy.chmod(0o755)
+    s = Stack(stack_dir("nobin"), free_port())
+    env = s.env()
+    env["SORA_BIN"] = str(copy)
+    out = subprocess.run([str(STACK), "start", str(s.dir), str(s.port)], env=env, capture_output=True, text=True, timeout=60)
+    try:
+        assert out.returncode == 0, out.stderr
+        before = stack_processes(s)
+        assert len(before) >= 5  # nginx (master + worker), 2+ responders, reaper, simulator
+        copy.unlink()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SORA_")}
+        env["SORA_BIN"] = "/nonexistent/build/sora"  # as if no build of that kind existed
+        out = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "stop", f"VAR={s.dir}"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr + out.stdout
+        assert not [p for p in before if alive(p)], "processes left after make stop"
+    finally:
+        s.stop()
+
+
+def test_kill_workers_kills_only_workers(sim):
+    job = sim.generate("victim [sim:delay=0.5] [sim:steps=40]").json()["task_id"]
+    sim.wait(job, until=("generating",))
+    workers = wait_for(sim.worker_pids, what="a worker")
+    others = stack_processes(sim, by_environment=False)
+    assert set(sim.responder_pids()) <= others and int((sim.dir / "reaper.pid").read_text()) in others
+    subprocess.run([str(STACK), "kill-workers", str(sim.dir)], check=True, timeout=60)
+    assert not [p for p in workers if alive(p)]
+    assert all(alive(p) for p in others), "kill-workers killed something that is not a worker"
+    assert requests.get(sim.base + "/api/health", timeout=5).status_code == 200
+    sim.sora("reap")
+    assert sim.status(job)["status"] == "failed"
