@@ -9,7 +9,6 @@ import json
 import pathlib
 import re
 import secrets
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlparse
@@ -27,7 +26,8 @@ SEEDANCE = {
     "params": [
         {"name": "duration", "kind": "int", "min": 4, "max": 15, "default": 5, "unit": "s"},
         {"name": "resolution", "kind": "enum", "values": ["480p", "720p", "1080p"], "default": "720p"},
-        {"name": "ratio", "kind": "enum", "values": ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive"], "default": "16:9"},
+        {"name": "ratio", "kind": "enum", "values": ["16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive"], "default": "16:9",
+         "modes": ["text_to_video"]},
         {"name": "audio", "kind": "bool", "default": True},
         {"name": "seed", "kind": "int", "min": -1, "max": 4294967295, "default": -1, "advanced": True},
         {"name": "negative_prompt", "kind": "string", "max_length": 500, "default": "", "advanced": True},
@@ -90,12 +90,11 @@ def price_of(model, params):
     if rule["kind"] == "per_second":
         return round(rate * seconds, 4)
     w, h = frame_size(model, params)
-    return round(w * h * rule["fps"] * seconds / 1024 / 1e6 * rate, 4)
+    return round(w * h * (rule["fps"] * seconds + 1) / 1024 / 1e6 * rate, 4)
 
 
 class ContractFake:
     def __init__(self, *, signed_in=True, budget=10.0, delete_media=False, password="open sesame"):
-        self.lock = threading.Lock()
         self.models = [dict(m) for m in CATALOG]
         self.jobs = {}              # id → status document
         self.frames = {}            # id → {"first": bytes, "last": bytes}
@@ -108,7 +107,7 @@ class ContractFake:
         self.bad_logins = 0
         self.budget = budget
         self.delete_media = delete_media
-        self.feed_name = secrets.token_hex(8)
+        self.feed_name = "feed-" + secrets.token_hex(16)
         self.answer_once = {}       # (method, path regex) → (status, body): one-off answers (403, 409 …)
 
     # --- state the tests drive ---------------------------------------------------------------
@@ -124,7 +123,7 @@ class ContractFake:
     def create(self, model_id="seedance-2-0", prompt="a lighthouse in a storm", params=None, mode="text_to_video", **fields):
         """A job as a second client (or the page) creates it; emits `created`."""
         model = next(m for m in self.models if m["id"] == model_id)
-        filled = {p["name"]: (params or {}).get(p["name"], p["default"]) for p in model["params"]}
+        filled = {p["name"]: (params or {}).get(p["name"], p["default"]) for p in model["params"] if mode in p.get("modes", [mode])}
         job_id = new_id()
         w, h = frame_size(model, filled) if (model.get("width") or "resolution" in filled) else (None, None)
         doc = {
@@ -175,7 +174,7 @@ class ContractFake:
     def install(self, ctx):
         ctx.route(re.compile(r".*/api/.*"), self._api)
         ctx.route(re.compile(r".*/status/[0-9a-z]{26}\.json(\?.*)?$"), self._status)
-        ctx.route(re.compile(r".*/feed/[0-9a-f]+\.json(\?.*)?$"), self._feed)
+        ctx.route(re.compile(r".*/status/feed-[0-9a-f]{32}\.json(\?.*)?$"), self._feed)
         ctx.route(re.compile(r".*/fake-media/.*"), self._media)
 
     def _json(self, route, status, body, headers=None):
@@ -187,15 +186,13 @@ class ContractFake:
 
     def _status(self, route):
         job_id = re.search(r"/status/([0-9a-z]{26})\.json", route.request.url).group(1)
-        with self.lock:
-            doc = self.jobs.get(job_id)
-            if doc is None:
-                return self._error(route, 404, "not_found")
-            self._json(route, 200, doc)
+        doc = self.jobs.get(job_id)
+        if doc is None:
+            return self._error(route, 404, "not_found")
+        self._json(route, 200, doc)
 
     def _feed(self, route):
-        with self.lock:
-            self._json(route, 200, {"seq": self.seq, "updated_at": now_iso(), "spend": self.spend(), "events": self.events})
+        self._json(route, 200, {"seq": self.seq, "updated_at": now_iso(), "spend": self.spend(), "events": self.events})
 
     def _media(self, route):
         path = urlparse(route.request.url).path
@@ -213,19 +210,18 @@ class ContractFake:
                 body = json.loads(req.post_data)
             except ValueError:
                 body = None
-        with self.lock:
-            self.requests.append((req.method, path, body, dict(req.headers)))
-            for (method, pattern), answer in list(self.answer_once.items()):
-                if method == req.method and re.fullmatch(pattern, path):
-                    del self.answer_once[(method, pattern)]
-                    return self._error(route, answer[0], answer[1], answer[2] if len(answer) > 2 else None)
-            if path == "health":
-                return self._json(route, 200, {"ok": True, "upstream": {"simulated": True}, "problems": []})
-            if path == "login" and req.method == "POST":
-                return self._login(route, body or {})
-            if not self.signed_in:
-                return self._error(route, 401, "unauthorized")
-            return self._signed_in(route, req, path, url, body)
+        self.requests.append((req.method, path, body, dict(req.headers)))
+        for (method, pattern), answer in list(self.answer_once.items()):
+            if method == req.method and re.fullmatch(pattern, path):
+                del self.answer_once[(method, pattern)]
+                return self._error(route, answer[0], answer[1], answer[2] if len(answer) > 2 else None)
+        if path == "health":
+            return self._json(route, 200, {"ok": True, "upstream": {"simulated": True}, "problems": []})
+        if path == "login" and req.method == "POST":
+            return self._login(route, body or {})
+        if not self.signed_in:
+            return self._error(route, 401, "unauthorized")
+        return self._signed_in(route, req, path, url, body)
 
     def _login(self, route, body):
         if self.bad_logins >= 3:
@@ -241,7 +237,7 @@ class ContractFake:
         m = req.method
         parts = path.split("/")
         if path == "session" and m == "GET":
-            return self._json(route, 200, {"signed_in": True, "feed_url": f"feed/{self.feed_name}.json", "spend": self.spend(),
+            return self._json(route, 200, {"signed_in": True, "via": "session", "feed_url": f"/status/{self.feed_name}.json", "spend": self.spend(),
                                            "delete_media_with_job": self.delete_media})
         if path == "logout" and m == "POST":
             self.signed_in = False
@@ -271,7 +267,7 @@ class ContractFake:
                                                           can_cancel=False, cost_state="released", finished_at=now_iso()))
             if parts[2:] in (["retry"], ["retry-transfer"]) and m == "POST":
                 if not doc["can_retry"]:
-                    return self._error(route, 409, "not_retryable", {"reason": "not_resumable"})
+                    return self._error(route, 409, "not_retryable", {"reason": "nothing_left"})
                 return self._json(route, 202, self.update(parts[1], status="transferring", phase="downloading", error=None,
                                                           can_retry=False, finished_at=None, progress=max(doc["progress"], 95)))
             if len(parts) == 4 and parts[2] == "image" and m == "GET":
@@ -322,7 +318,7 @@ class ContractFake:
         mode = "first_last_frame" if "last" in frames else "image_to_video" if "first" in frames or body.get("image_url") else "text_to_video"
         if mode not in model["modes"]:
             return self._error(route, 400, "mode_unsupported", {"mode": mode})
-        filled = {p["name"]: params.get(p["name"], p["default"]) for p in model["params"]}
+        filled = {p["name"]: params.get(p["name"], p["default"]) for p in model["params"] if mode in p.get("modes", [mode])}
         price = price_of(model, filled)
         left = self.spend()["left_usd"]
         if left is not None and price > left:

@@ -15,7 +15,7 @@ test('a model with a schema: fields, frames it takes, typical time, price rule i
   assert.deepEqual(v.fields.map((f) => f.name), ['duration', 'resolution', 'ratio', 'audio', 'seed', 'negative_prompt']);
   assert.ok(v.supportsFirst && v.supportsLast && !v.needsImage && !v.fixed);
   assert.equal(v.typical, 180);
-  assert.equal(v.typicalText, 'usually about 3 min 0 sec');
+  assert.equal(v.typicalText, 'usually about 3 min');
   assert.equal(v.priceText, '$7.13–$7.90 per million tokens');
   assert.equal(priceRuleText({ price: { kind: 'per_second', usd_per_second: { '*': 0.1 } } }), '$0.10 per second');
   assert.equal(priceRuleText({}), 'price unknown');
@@ -42,6 +42,11 @@ test('retired models are listed but never preselected; a usable preference is ke
   const v = catalogView([retired, SEEDANCE, SORA]);
   assert.equal(v.selectedId, 'seedance-2-0');
   assert.equal(v.models[0].notice, 'use Seedance');
+  const named = catalogView([{ ...retired, replaced_by: ['seedance-2-0', 'gone'] }, SEEDANCE]);
+  setLocale('en');
+  assert.equal(catalogView([{ ...retired, replaced_by: ['seedance-2-0', 'gone'] }, SEEDANCE]).models[0].notice, 'use Seedance 2.0 instead');
+  setLocale('zh');
+  assert.equal(named.models[0].notice, '请改用 Seedance 2.0');
   assert.equal(catalogView([retired, SEEDANCE, SORA], 'sora-v2-portrait').selectedId, 'sora-v2-portrait');
   assert.equal(catalogView([retired], 'sora-v1').selectedId, null);
   assert.equal(catalogView(null).models.length, 0);

@@ -25,6 +25,8 @@ test('durations: the two largest units', () => {
   assert.equal(duration(185, 'zh-CN'), '3分钟5秒');
   assert.equal(duration(42.4, 'en'), '42 sec');
   assert.equal(duration(3725, 'en'), '1 hr 2 min');
+  assert.equal(duration(300, 'en'), '5 min');
+  assert.equal(duration(7200, 'zh-CN'), '2小时');
   assert.equal(duration(-5, 'en'), '0 sec');
 });
 

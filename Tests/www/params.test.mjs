@@ -59,4 +59,14 @@ test('a result shows the parameters it used in the reader’s words', () => {
   setLocale('zh');
   assert.deepEqual(paramRows({ duration: 8, audio: true }), [['时长', '8 秒'], ['生成音频', '开']]);
   assert.deepEqual(paramRows(null), []);
+  assert.deepEqual(paramRows({ seed: 3, audio: true, duration: 8 }, ['duration', 'audio']).map(([k]) => k), ['时长', '生成音频', '随机种子'], 'the model’s order');
+});
+
+test('a parameter limited to some modes is offered, checked and sent only in those (Ark: no ratio with a first frame)', () => {
+  const model = { params: [...SEEDANCE.params.map((p) => (p.name === 'ratio' ? { ...p, modes: ['text_to_video'] } : p))] };
+  assert.ok(paramFields(model, 'text_to_video').some((p) => p.name === 'ratio'));
+  assert.ok(!paramFields(model, 'image_to_video').some((p) => p.name === 'ratio'));
+  assert.ok(paramFields(model).some((p) => p.name === 'ratio'), 'without a mode: all of them');
+  assert.ok(!('ratio' in normalizeParams(model, { ratio: '1:1' }, 'first_last_frame')));
+  assert.deepEqual(checkParams(model, { ratio: 'nonsense' }, 'image_to_video'), []);
 });

@@ -22,11 +22,11 @@ test('frame size rule: short side R, long side rounded to 16, adaptive and missi
   assert.equal(frameSize({}, {}), null);
 });
 
-test('per_token: width × height × fps × duration / 1024 tokens at the resolution’s rate, 4 decimals', () => {
-  // 1280 × 720 × 24 × 5 / 1024 = 108000 tokens × 7.13 / 1e6 = 0.77004
-  assert.equal(priceUSD(seedance, { duration: 5, resolution: '720p', ratio: '16:9' }), 0.77);
-  // 1920 × 1080 × 24 × 8 / 1024 = 388800 tokens × 7.90 / 1e6 = 3.07152
-  assert.equal(priceUSD(seedance, { duration: 8, resolution: '1080p', ratio: '16:9' }), 3.0715);
+test('per_token: width × height × (fps × duration + 1) / 1024 tokens at the resolution’s rate, 4 decimals', () => {
+  // 1280 × 720 × (24 × 5 + 1) / 1024 = 108900 tokens (the vendor's reported usage) × 7.13 / 1e6 = 0.776457
+  assert.equal(priceUSD(seedance, { duration: 5, resolution: '720p', ratio: '16:9' }), 0.7765);
+  // 1920 × 1080 × (24 × 8 + 1) / 1024 = 390825 tokens × 7.90 / 1e6 = 3.0875175
+  assert.equal(priceUSD(seedance, { duration: 8, resolution: '1080p', ratio: '16:9' }), 3.0875);
   assert.equal(priceUSD(seedance, { duration: 8, resolution: '4k', ratio: '16:9' }), null, 'no rate, no guess');
   assert.equal(priceUSD({ ...seedance, price: { ...seedance.price, fps: 0 } }, { duration: 5, resolution: '720p' }), null);
 });

@@ -78,7 +78,7 @@ test('every failure kind and code of the contract is worded, with its parameters
   }
   setLocale('en');
   const timeout = failureView(doc({ status: 'failed', error: { kind: 'timeout', code: 'stall', params: { seconds: 300 }, detail: '' } }));
-  assert.equal(timeout.text, 'The provider sent nothing for 5 min 0 sec.');
+  assert.equal(timeout.text, 'The provider sent nothing for 5 min.');
   const limited = failureView(doc({ status: 'failed', error: { kind: 'upstream', code: 'rate_limited',
     params: { status: 429, retry_after: 30, attempts: 3, upstream_code: 'RequestBurstTooFast' }, detail: 'HTTP 429' } }));
   assert.deepEqual(limited.facts, ['Provider’s error code: RequestBurstTooFast', 'Provider asks to wait: 30 sec', 'Attempts: 3']);

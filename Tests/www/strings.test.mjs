@@ -19,6 +19,14 @@ for (const { id } of LOCALES) await loadLocale(id);
 const CONTRACT_CODES = ['unknown_param', 'invalid_param', 'last_frame_without_first', 'mode_unsupported', 'images_from_invalid',
   'budget_exceeded', 'queue_full', 'idempotency_key_reused', 'not_cancellable', 'not_retryable', 'unauthorized', 'bad_password',
   'too_many_attempts', 'cross_site', 'body_too_large', 'not_found'];
+/** Codes nginx answers itself (nginx/*.conf.in). */
+function nginxCodes() {
+  const codes = new Set();
+  for (const f of readdirSync(join(root, 'nginx')).filter((n) => n.endsWith('.in'))) {
+    for (const m of readFileSync(join(root, 'nginx', f), 'utf8').matchAll(/"code":"([a-z_]+)"/g)) codes.add(m[1]);
+  }
+  return codes;
+}
 function swiftCodes() {
   const codes = new Set();
   const walk = (dir) => {
@@ -74,13 +82,14 @@ test('every key used by the code and by index.html exists', () => {
 });
 
 test('every API error code (contract and core) has words in every locale', () => {
-  const codes = new Set([...CONTRACT_CODES, ...swiftCodes()]);
+  const codes = new Set([...CONTRACT_CODES, ...swiftCodes(), ...nginxCodes()]);
   assert.ok(codes.size >= 30, `${codes.size} codes`);
   for (const { id } of LOCALES) {
     const missing = [...codes].filter((c) => !(`api.${c}` in STRINGS[id]));
     assert.deepEqual(missing, [], id);
   }
-  for (const reason of ['finished', 'upstream_running', 'protocol']) assert.ok(`api.not_cancellable.${reason}` in STRINGS.zh);
+  for (const reason of ['finished', 'submitting', 'upstream_running', 'protocol']) assert.ok(`api.not_cancellable.${reason}` in STRINGS.zh);
+  for (const reason of ['not_failed', 'link_dead', 'nothing_left']) assert.ok(`api.not_retryable.${reason}` in STRINGS.zh);
 });
 
 test('t fills placeholders, leaves unknown ones, falls back to the key', () => {

@@ -56,6 +56,13 @@ test('the request: params with defaults filled for schema models, none for fixed
   assert.deepEqual(buildRequest({ model: sora, prompt: 'x', first: { url: 'https://x/a.png' } }), { model: 'sora-v2-portrait', prompt: 'x', image_url: 'https://x/a.png' });
 });
 
+test('the request leaves out parameters the mode does not take', () => {
+  const ark = { ...SEEDANCE, params: SEEDANCE.params.map((p) => (p.name === 'ratio' ? { ...p, modes: ['text_to_video'] } : p)) };
+  assert.equal(buildRequest({ model: ark, prompt: 'x', params: { ratio: '1:1' } }).params.ratio, '1:1');
+  assert.ok(!('ratio' in buildRequest({ model: ark, prompt: 'x', params: { ratio: '1:1' }, first: png }).params));
+  assert.ok(!('ratio' in regenerateRequest({ task_id: 'j', model: 'seedance-2-0', orig_prompt: 'p', mode: 'image_to_video', params: { ratio: '1:1' } }, ark).params));
+});
+
 test('regenerate: same model, parameters and frames (images_from), as a new job', () => {
   const doc = { task_id: 'j1', model: 'seedance-2-0', orig_prompt: 'a fox', mode: 'first_last_frame', params: { duration: 8, resolution: '1080p', gone: 1 } };
   assert.deepEqual(regenerateRequest(doc, seedance), {

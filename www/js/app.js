@@ -103,7 +103,7 @@ const actions = {
   edit: (doc) => form.edit(doc),
   priceOf(doc) {
     const m = usableModel(doc.model);
-    return m ? priceUSD(m.raw, normalizeParams(m.raw, doc.params)) : null;
+    return m ? priceUSD(m.raw, normalizeParams(m.raw, doc.params, doc.mode ?? null)) : null;
   },
   usable: (doc) => Boolean(usableModel(doc.model)),
   async cancel(doc) {
@@ -260,7 +260,8 @@ async function start() {
     if (err.code === 'unauthorized') return;   // the sign-in screen is up
     session = null;
   }
-  $('signout').hidden = !session;
+  // Sign-out only means something for a cookie session (not with sign-in off, or a token).
+  $('signout').hidden = !session || (session.via !== undefined && session.via !== 'session');
   if (session?.spend) setSpend(session.spend);
   startFeed(session?.feed_url ?? null);
   loadHealth();

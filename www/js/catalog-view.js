@@ -70,6 +70,11 @@ export function modelView(m) {
 /** The catalog: views in catalog order, and the model to preselect (the preferred one if usable). */
 export function catalogView(models, preferredId = null) {
   const list = (Array.isArray(models) ? models : []).filter((m) => m && typeof m.id === 'string').map(modelView);
+  // A retired model names its successors (`replaced_by`): the page words that itself.
+  for (const m of list) {
+    const next = (m.raw.replaced_by ?? []).map((id) => list.find((x) => x.id === id)?.label).filter(Boolean);
+    if (m.retired && next.length) m.notice = t('model.replacedBy', { models: next.join(' / ') });
+  }
   const usable = list.filter((m) => !m.retired);
   return { models: list, selectedId: (usable.find((m) => m.id === preferredId) ?? usable[0])?.id ?? null };
 }

@@ -17,14 +17,14 @@ export function dateTime(iso, l = lang(), timeZone = undefined) {
   return new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
 }
 
-/** `3 min 5 sec` / `3分钟5秒`: the two largest units, whole seconds. */
+/** `3 min 5 sec` / `3分钟5秒`: the two largest units (a zero second one left out), whole seconds. */
 export function duration(seconds, l = lang()) {
   const s = Math.max(0, Math.round(Number(seconds) || 0));
   const unit = (n, u) => new Intl.NumberFormat(l, { style: 'unit', unit: u, unitDisplay: 'short' }).format(n);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  const parts = h ? [unit(h, 'hour'), unit(m, 'minute')] : m ? [unit(m, 'minute'), unit(s % 60, 'second')] : [unit(s, 'second')];
-  return new Intl.ListFormat(l, { type: 'unit', style: 'narrow' }).format(parts);
+  const parts = h ? [unit(h, 'hour'), m && unit(m, 'minute')] : m ? [unit(m, 'minute'), s % 60 && unit(s % 60, 'second')] : [unit(s, 'second')];
+  return new Intl.ListFormat(l, { type: 'unit', style: 'narrow' }).format(parts.filter(Boolean));
 }
 
 /** `2.4 MB` in decimal units, like the 10 MB limit. */

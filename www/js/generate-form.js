@@ -7,9 +7,9 @@ import { usd } from './format.js';
 import { cameraIcon } from './icons.js';
 import { createParamFields } from './param-fields.js';
 import { createFrameInput, readImage } from './frame-input.js';
-import { normalizeParams } from './params.js';
+import { normalizeParams, paramFields } from './params.js';
 import { priceUSD } from './price.js';
-import { PROMPT_LIMIT, buildRequest, newIdempotencyKey, promptLength, validateRequest } from './validate.js';
+import { PROMPT_LIMIT, buildRequest, modeOf, newIdempotencyKey, promptLength, validateRequest } from './validate.js';
 
 /** `api`; `onSubmitted(job, replayed)`; `errorText(err)`; `spendLeft()` → USD or null (no cap / unknown). */
 export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = () => null }) {
@@ -30,10 +30,19 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = ()
 
   const model = () => state.models.find((m) => m.id === state.selectedId) ?? null;
 
+  const mode = () => modeOf(frames.first.value, frames.last.value);
+  let shownFields = '';   // names of the parameter controls on screen
+  /** Shows the parameters the model takes in the current mode (Ark takes no ratio with a first frame). */
+  function showParams(values = params.values) {
+    const fields = paramFields(model()?.raw, mode());
+    shownFields = fields.map((p) => p.name).join();
+    params.show(fields, values);
+  }
+
   function pick(id, values = params.values) {
     state.selectedId = id;
     const m = model();
-    params.show(m?.fields ?? [], values);
+    showParams(values);
     if (!m?.supportsFirst) frames.first.set(null);
     if (!m?.supportsLast) frames.last.set(null);
     if (m?.needsImage) framesBox.open = true;
@@ -60,11 +69,12 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = ()
     first: frames.first.value, last: frames.last.value });
   const price = () => {
     const m = model();
-    return m ? priceUSD(m.raw, normalizeParams(m.raw, params.values)) : null;
+    return m ? priceUSD(m.raw, normalizeParams(m.raw, params.values, mode())) : null;
   };
 
   function changed() {
     state.notice = '';
+    if (paramFields(model()?.raw, mode()).map((p) => p.name).join() !== shownFields) showParams();
     if (state.tried) state.errors = validateRequest(input()).errors;
     render();
   }
@@ -114,7 +124,7 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = ()
     renderModels();
     const m = model();
     renderModelInfo(m);
-    $('params').hidden = !m?.fields.length;
+    $('params').hidden = !shownFields;
     framesBox.hidden = !m?.supportsFirst;
     frames.last.el.hidden = !m?.supportsLast;
     $('frames-hint').textContent = m ? t(m.needsImage ? 'frames.required' : m.supportsLast ? 'frames.optionalBoth' : 'frames.optional') : '';

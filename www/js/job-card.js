@@ -66,7 +66,8 @@ export function createJobCard({ doc: first, describe, actions }) {
       parts.push(failureBox(v, { onRetry: () => actions.retry(doc), linkEstimated: doc.link_expiry_estimated === true }));
     }
     if (v.status === 'cancelled') parts.push(h('p', { class: 'hint', text: t('job.cancelledNote') }));
-    if (v.terminal) parts.push(factsList(v, { model: describe(v.model).label }), jobActions(doc, v, actions).el);
+    const m = describe(v.model);
+    if (v.terminal) parts.push(factsList(v, { model: m.label, order: (m.fields ?? []).map((p) => p.name) }), jobActions(doc, v, actions).el);
     body.replaceChildren(...parts);
   }
 

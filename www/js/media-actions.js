@@ -32,12 +32,12 @@ export function nameFor(action, v) {
 }
 
 /** A `<dl>` of a job's facts, the parameters it used included; rows without a value are left out. */
-export function factsList(v, { model = '', created = false } = {}) {
+export function factsList(v, { model = '', created = false, order = [] } = {}) {
   const cost = v.costUSD === null ? '' : v.costState && v.costState !== 'settled'
     ? `${usd(v.costUSD)} (${t(`costState.${v.costState}`)})` : usd(v.costUSD);
   const rows = [
     [t('job.model'), model],
-    ...(v.params ? paramRows(v.params) : [[t('param.duration'), v.duration ? t('param.seconds', { n: v.duration }) : '']]),
+    ...(v.params && Object.keys(v.params).length ? paramRows(v.params, order) : [[t('param.duration'), v.duration ? t('param.seconds', { n: v.duration }) : '']]),
     [t('job.resolution'), v.resolution],
     [t('job.size'), v.sizeBytes ? bytes(v.sizeBytes) : ''],
     [t('job.cost'), cost],

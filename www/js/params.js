@@ -12,9 +12,10 @@ export function controlFor(p) {
   return p.kind === 'bool' ? 'switch' : 'text';
 }
 
-/** The model's usable parameters, each with its `control`; malformed entries are left out. */
-export function paramFields(model) {
+/** The model's usable parameters (for `mode`, when given), each with its `control`; malformed entries are left out. */
+export function paramFields(model, mode = null) {
   return (Array.isArray(model?.params) ? model.params : [])
+    .filter((p) => !mode || !Array.isArray(p?.modes) || p.modes.includes(mode))
     .filter((p) => p && typeof p.name === 'string' && KINDS.includes(p.kind)
       && (p.kind !== 'enum' || Array.isArray(p.values))
       && (p.kind !== 'int' || Array.isArray(p.values) || (Number.isFinite(p.min) && Number.isFinite(p.max))))
@@ -41,17 +42,17 @@ export function coerce(p, v) {
   }
 }
 
-/** Every parameter of `model` from `values` where valid, else its default (for Edit and Regenerate). */
-export function normalizeParams(model, values = {}) {
+/** Every parameter of `model` (for `mode`) from `values` where valid, else its default. */
+export function normalizeParams(model, values = {}, mode = null) {
   const out = {};
-  for (const p of paramFields(model)) out[p.name] = coerce(p, values?.[p.name]) ?? p.default;
+  for (const p of paramFields(model, mode)) out[p.name] = coerce(p, values?.[p.name]) ?? p.default;
   return out;
 }
 
 /** Problems with what the user entered: `{field: 'param-<name>', key, vars}` per bad value. */
-export function checkParams(model, values = {}) {
+export function checkParams(model, values = {}, mode = null) {
   const errors = [];
-  for (const p of paramFields(model)) {
+  for (const p of paramFields(model, mode)) {
     if (coerce(p, values[p.name] ?? p.default) !== null) continue;
     const name = paramLabel(p.name);
     const vars = p.kind === 'string' ? { name, max: p.max_length } : { name, min: p.min, max: p.max };
@@ -74,9 +75,11 @@ export function paramValue(name, value) {
   return String(value ?? '');
 }
 
-/** `[label, value]` rows for the parameters a job used, empty strings left out. */
-export function paramRows(params) {
+/** `[label, value]` rows for the parameters a job used, in the model's order (`order`: names), empty ones left out. */
+export function paramRows(params, order = []) {
   if (!params || typeof params !== 'object') return [];
+  const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
   return Object.entries(params).filter(([, v]) => v !== '' && v !== null && v !== undefined)
+    .sort(([a], [b]) => rank(a) - rank(b))
     .map(([k, v]) => [paramLabel(k), paramValue(k, v)]);
 }

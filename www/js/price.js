@@ -44,7 +44,8 @@ export function priceUSD(model, params = {}) {
       const size = frameSize(model, params);
       const r = rate(rule.usd_per_million_tokens, params.resolution, size);
       if (r === null || !size || !(seconds > 0) || !(rule.fps > 0)) return null;
-      const tokens = (size.width * size.height * rule.fps * seconds) / 1024;
+      // One frame more than fps × duration: it matches the vendor's reported usage (contract §2).
+      const tokens = (size.width * size.height * (rule.fps * seconds + 1)) / 1024;
       return round4((tokens / 1e6) * r);
     }
     default:

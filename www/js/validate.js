@@ -59,7 +59,7 @@ export function validateRequest({ model, prompt, params = {}, first = null, last
   const n = promptLength(text);
   if (n === 0) add('prompt', 'err.promptEmpty');
   else if (n > PROMPT_LIMIT) add('prompt', 'err.promptTooLong', { n, max: PROMPT_LIMIT });
-  if (model) errors.push(...checkParams(model, params));
+  if (model) errors.push(...checkParams(model, params, modeOf(first, last)));
   for (const [slot, frame] of [['first', first], ['last', last]]) {
     if (frame && !frame.dataURI && String(frame.url ?? '').trim() && !isHttpsURL(frame.url)) add(`${slot}URL`, 'err.imageUrl');
   }
@@ -75,7 +75,9 @@ export function validateRequest({ model, prompt, params = {}, first = null, last
 /** The body of `POST /api/generate` for a valid form. Old fixed-size models take no `params`. */
 export function buildRequest({ model, prompt, params = {}, first = null, last = null }) {
   const body = { model: model.id, prompt: String(prompt).trim() };
-  if (paramFields(model).length) body.params = normalizeParams(model, params);
+  const mode = modeOf(first, last);
+  // Only what the mode takes: Ark refuses `ratio` with a first frame.
+  if (paramFields(model).length) body.params = normalizeParams(model, params, mode);
   if (has(first)) {
     if (first.dataURI) body.first_frame_base64 = first.dataURI;
     else body.image_url = first.url.trim();
@@ -90,7 +92,7 @@ export function buildRequest({ model, prompt, params = {}, first = null, last = 
 /** The body that makes a finished job again: same model, parameters and frames (`images_from`). */
 export function regenerateRequest(doc, model) {
   const body = { model: doc.model, prompt: String(doc.orig_prompt ?? '') };
-  if (model && paramFields(model).length) body.params = normalizeParams(model, doc.params);
+  if (model && paramFields(model).length) body.params = normalizeParams(model, doc.params, doc.mode ?? null);
   if (doc.mode && doc.mode !== 'text_to_video') body.images_from = doc.task_id;
   return body;
 }

@@ -46,7 +46,7 @@ export function createVideoDialog({ dialog, describe, actions, onDelete }) {
             return r;
           }, linkEstimated: doc.link_expiry_estimated === true }) : null,
           h('div', { class: 'dialog-info' },
-            factsList(v, { model: m.label, created: true }),
+            factsList(v, { model: m.label, created: true, order: (m.fields ?? []).map((p) => p.name) }),
             h('h3', { class: 'dialog-subtitle', text: t('job.prompt') }),
             h('p', { class: 'dialog-prompt', text: v.prompt }),
             v.actualPrompt ? h('h3', { class: 'dialog-subtitle', text: t('job.actualPrompt') }) : null,
