@@ -21,6 +21,7 @@
 #   SORA_REAP_EVERY   seconds between reaper passes (default 60)
 #   SORA_NGINX_PREFIX mount everything under this URL prefix (e.g. /sora), as inside an existing site
 #   SORA_NGINX_GENERATE_RATE / SORA_NGINX_LOGIN_RATE   nginx limit_req rates (default 10r/m each)
+#   SORA_AUTH=off     no sign-in (otherwise a first start makes an admin password in DIR/admin-password)
 #   SORA_*, OSS_*, S3_*, STORAGE*   passed into the stack's config file
 set -euo pipefail
 cmd=${1:?usage: stack.sh start|stop|kill-workers|front DIR [PORT]}
@@ -151,6 +152,15 @@ umask 077
     env | grep -E '^(SORA_|OSS_|S3_|STORAGE)' \
         | grep -vE '^SORA_(API_KEY|BASE_URL|SIMULATED|SPOOL_DIR|MEDIA_DIR|WORKER_BIN|BIN|SIM_ARGS|CGI|CONFIG|NGINX_[A-Z_]*|RESPONDERS|UPLOAD_RESPONDERS|REAP_EVERY)=' || true
 } > "$dir/sora.env"
+# Sign-in is on by default: without a password (hash) from the caller, the first start makes one,
+# keeps it 0600 in the state directory, reuses it on later starts, and says where it is.
+if [ "${SORA_AUTH:-on}" != off ] && [ -z "${SORA_ADMIN_PASSWORD_HASH:-}${SORA_ADMIN_PASSWORD:-}" ]; then
+    if [ ! -s "$dir/admin-password" ]; then
+        head -c 15 /dev/urandom | base64 | tr -d '/+=\n' | cut -c1-20 > "$dir/admin-password"
+        new_password=1
+    fi
+    env -i PATH=/usr/bin:/bin "$bin" passwd --stdin --config "$dir/sora.env" < "$dir/admin-password" > /dev/null
+fi
 umask 022
 else
     stop_front
@@ -204,6 +214,13 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 curl -fsS "$url/api/health" > /dev/null || { echo "stack.sh: the stack does not answer on port $port" >&2; exit 1; }
+if [ -s "$dir/admin-password" ] && [ "$cmd" = start ]; then
+    if [ "${new_password:-0}" = 1 ]; then
+        echo "ADMIN PASSWORD (new): $(cat "$dir/admin-password")   — kept in $dir/admin-password (0600)"
+    else
+        echo "admin password: in $dir/admin-password"
+    fi
+fi
 if [ "$simulated" = 1 ]; then
     echo "UPSTREAM: SIMULATED (no SORA_API_KEY set) — sora-sim at $(cat "$dir/sim.url"), videos are samples"
 else

@@ -3,6 +3,7 @@ loopback, through nginx/stack.sh exactly as `make run` does, with a fast simulat
 short timeouts. Everything is torn down (workers included) at the end of the session."""
 import json
 import os
+import secrets
 import pathlib
 import socket
 import subprocess
@@ -30,7 +31,27 @@ FAST_ENV = {
     # The tests fire requests far faster than a person; the rate-limit test sets its own rates.
     "SORA_NGINX_GENERATE_RATE": "100000r/s",
     "SORA_NGINX_LOGIN_RATE": "100000r/s",
+    # Sign-in stays on: the tests use the API as a script does, with the admin token.
+    "SORA_ADMIN_TOKEN": "e2e-" + secrets.token_hex(16),
 }
+
+
+def _authorize_stack_requests():
+    """Every request the tests send to a stack's /api/ carries the admin token, unless the test
+    sets an Authorization header itself (`{"Authorization": None}` sends none: anonymous)."""
+    original = requests.sessions.Session.request
+
+    def request(self, method, url, *args, headers=None, **kwargs):
+        if isinstance(url, str) and "/api/" in url and url.startswith("http://127.0.0.1:"):
+            headers = dict(headers or {})
+            if not any(k.lower() == "authorization" for k in headers):
+                headers["Authorization"] = "Bearer " + FAST_ENV["SORA_ADMIN_TOKEN"]
+        return original(self, method, url, *args, headers=headers, **kwargs)
+
+    requests.sessions.Session.request = request
+
+
+_authorize_stack_requests()
 
 
 def free_port():

@@ -58,14 +58,16 @@ def test_generate_posts_are_rate_limited_with_json_429(limited):
 
 
 def test_login_posts_are_rate_limited_with_json_429(limited):
+    # The right password: the responders' own throttle of failed logins must not be what answers.
+    pw = (limited.dir / "admin-password").read_text().strip()
     codes = []
     for _ in range(12):
-        codes.append(requests.post(limited.base + "/api/login", json={"password": "guess"}, timeout=5).status_code)
+        codes.append(requests.post(limited.base + "/api/login", json={"password": pw}, timeout=5).status_code)
         if codes[-1] == 429:
             break
     # One login was spent by the previous test (when run alone, all 6 pass): burst 5 + 1.
     assert 5 <= codes.index(429) <= 6, codes
-    r = requests.post(limited.base + "/api/login", json={"password": "guess"}, timeout=5)
+    r = requests.post(limited.base + "/api/login", json={"password": pw}, timeout=5)
     assert_json_error(r, 429, "rate_limited")
     assert "Retry-After" in r.headers
 

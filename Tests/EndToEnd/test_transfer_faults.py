@@ -4,6 +4,7 @@ import os
 import subprocess
 
 import pytest
+import requests
 
 from stack import Stack, free_port, stack_dir
 
@@ -60,3 +61,53 @@ def test_responder_starts_the_reaper_at_most_once_a_minute(sim):
     doc = sim.wait(job, timeout=30)
     assert doc["status"] == "failed" and doc["error"]["kind"] == "interrupted", doc
     sim.wait(other)
+
+
+def fill(path):
+    """Fills the filesystem under `path` with one file until the disk refuses more."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (65536, 4096, 512):
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("model,prompt", [
+    ("sora-v2-portrait", "disk fills mid-stream [sim:steps=30] [sim:delay=0.1] [sim:big=2]"),
+    ("seedance-2-0", "disk fills while the task runs [sim:steps=30] [sim:delay=0.1] [sim:big=2]"),
+])
+def test_a_full_spool_disk_never_loses_the_paid_result(model, prompt):
+    """The spool's disk fills while the job is generating. The result link (chat) or the task id
+    (Ark) is still written — the job's reserved space is given up for it — so the job ends as a
+    retryable transfer failure, never as "interrupted before the link"; once space is back, the
+    retry brings the video home without a second generation."""
+    st = Stack(stack_dir("diskfull-mid"), free_port(), extra_env={"SORA_DOWNLOAD_ATTEMPTS": "1"})
+    spool = st.dir / "spool"
+    spool.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0755", "tmpfs", str(spool)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        st.start()
+        job = st.generate(prompt, model=model).json()["task_id"]
+        st.wait(job, until=("generating",))
+        fill(spool / "filler")
+        doc = st.wait(job, timeout=60)
+        assert doc["status"] == "failed" and doc["error"]["kind"] == "transfer", doc
+        assert doc["error"]["code"] == "disk_full" and doc["can_retry"] is True, doc
+        state = (spool / "jobs" / job / "state.json").read_text()
+        assert '"upstream_link"' in state
+        (spool / "filler").unlink()
+        r = requests.post(f"{st.base}/api/jobs/{job}/retry", timeout=10)
+        assert r.status_code == 202 and r.json()["status"] == "transferring", r.text
+        doc = st.wait(job, timeout=60)
+        assert doc["status"] == "succeeded", doc
+        stats = st.sim_stats()
+        assert stats["submissions"] + sum(d["creates"] for d in stats["dialects"].values()) == 1
+    finally:
+        st.stop()
+        subprocess.run(["umount", "-l", str(spool)])
