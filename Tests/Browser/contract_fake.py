@@ -50,13 +50,13 @@ WAN = {
     "width": None, "height": None, "duration": None,
 }
 SORA = {
-    "id": "sora-v2-landscape", "label": "Sora 2 - 横屏 10s", "vendor": "OpenAI", "description": "",
+    "id": "sora-v2-landscape", "label": "Sora 2 · landscape 10 s", "vendor": "OpenAI Sora 2", "description": "",
     "protocol": "chat_stream", "upstream_model": "sora_video2-landscape", "modes": ["text_to_video", "image_to_video"],
     "params": [], "price": {"kind": "per_call", "usd": 0.15}, "deadline_seconds": 900, "typical_seconds": 200,
-    "tags": ["Sora", "横屏", "10s"], "retired": False, "notice": None, "width": 1280, "height": 704, "duration": 10,
+    "tags": ["Sora", "landscape", "10s"], "retired": False, "notice": None, "width": 1280, "height": 704, "duration": 10,
 }
-RETIRED = {**SORA, "id": "sora-v2-portrait", "label": "Sora 2 - 竖屏 10s", "retired": True, "notice": "retired upstream on 2026-04-26",
-           "width": 704, "height": 1280}
+RETIRED = {**SORA, "id": "sora-v2-portrait", "label": "Sora 2 · portrait 10 s", "retired": True, "notice": "Retired upstream on 2026-04-26.",
+           "replaced_by": ["seedance-2-0"], "width": 704, "height": 1280, "tags": ["Sora", "portrait", "10s"]}
 CATALOG = [SEEDANCE, WAN, SORA, RETIRED]
 
 

@@ -50,13 +50,13 @@ def test_controls_come_from_the_schema_and_the_price_follows_them(open_fake, fak
     page = open_fake()
     assert page.input_value("#model") == "seedance-2-0"
     assert page.locator("#param-duration").get_attribute("type") == "range"
-    assert page.locator('[data-param="resolution"] input[type="radio"]').count() == 3
+    assert page.locator("#param-resolution option").count() == 3
     assert page.locator("#param-ratio").evaluate("e => e.tagName") == "SELECT"
     assert page.locator("#param-audio").get_attribute("role") == "switch"
     assert page.locator("#param-seed").is_hidden() and page.locator("#param-negative_prompt").is_hidden(), "advanced ones folded"
     expect(page.locator("#cost-before")).to_have_text("本次费用 US$0.7765")   # 1280×720×(24×5+1)/1024 tokens at 7.13
     page.locator("#param-duration").fill("8")
-    page.check('[data-param="resolution"] input[value="1080p"]')
+    page.select_option("#param-resolution", "1080p")
     expect(page.locator("#cost-before")).to_have_text("本次费用 US$3.0875")
     page.click("#params-advanced summary")
     page.fill("#param-seed", "42")
@@ -251,7 +251,7 @@ def test_regenerate_and_edit_from_the_library(open_fake, fake):
     it.get_by_role("button", name=re.compile("^编辑")).click()
     expect(page.locator("#prompt")).to_have_value("a kite over the dunes")
     assert page.input_value("#param-duration") == "9"
-    assert page.is_checked('[data-param="resolution"] input[value="480p"]')
+    assert page.input_value("#param-resolution") == "480p"
     page.wait_for_selector('.frame-slot[data-slot="last"] .image-preview:not([hidden])')
     expect(page.locator("#param-ratio")).to_have_count(0)     # Ark takes no ratio with frames
     assert page.locator('.frame-slot[data-slot="first"] .image-preview').is_visible()

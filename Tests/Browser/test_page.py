@@ -432,7 +432,7 @@ def test_seedance_parameters_and_the_price_the_server_reserves(page_factory, api
     page = page_factory()
     choose_model(page, "seedance-2-0")
     page.locator("#param-duration").fill("6")
-    page.check('[data-param="resolution"] input[value="480p"]')
+    page.select_option("#param-resolution", "480p")
     shown = page.locator("#cost-before").inner_text()
     job, _ = submit(page, f"a kite over the dunes {token()} {FAST}")
     assert job["params"]["duration"] == 6 and job["params"]["resolution"] == "480p"

@@ -1,9 +1,9 @@
 // The API client and the words of its errors (contract §1, §3, §6).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, createApi, errorText, parseError } from '../../www/js/api.js';
+import { ApiError, bannerModel, createApi, errorText, parseError } from '../../www/js/api.js';
 import { loadLocale, setLocale } from '../../www/js/strings.js';
-import { bannerModel } from '../../www/js/banner.js';
+
 
 await loadLocale('zh');
 await loadLocale('en');
@@ -23,6 +23,7 @@ test('error answers keep code, params and Retry-After; other answers keep the st
   const e = parseError(402, 'application/json', JSON.stringify({ error: { code: 'budget_exceeded', message: 'over', params: { left_usd: 0.5, price_usd: 0.77, budget_usd: 10 } } }));
   assert.ok(e instanceof ApiError);
   assert.deepEqual([e.status, e.code, e.params.price_usd], [402, 'budget_exceeded', 0.77]);
+  assert.equal(e.retryAfter, null);
   assert.equal(parseError(503, 'application/json', '{"error":{"code":"queue_full","params":{"max_queued":20}}}', '30').retryAfter, 30);
   assert.equal(parseError(413, 'text/html', '<html>413</html>').code, 'body_too_large');
   assert.equal(parseError(502, 'text/html', '<html>Bad Gateway</html>').code, null);
@@ -74,19 +75,18 @@ test('a 401 unauthorized from any call shows the sign-in screen; a bad password 
   assert.equal(shown, 2);
 });
 
-test('routes: session (null on a core without sessions), cancel, retry, legacy retry, frames, library query', async () => {
-  const f = fakeFetch([404, { error: { code: 'not_found', params: {} } }], [200, { task_id: 'a' }], [202, { task_id: 'a' }], [202, { task_id: 'a' }],
+test('routes: session, cancel, retry, frames, library query, sign-out', async () => {
+  const f = fakeFetch([200, { signed_in: true }], [200, { task_id: 'a' }], [202, { task_id: 'a' }],
     [200, 'PNGDATA', { 'Content-Type': 'image/png' }], [200, { jobs: [], next_before: null, total: 0 }], [200, { ok: true }]);
   const api = createApi({ fetchImpl: f.impl });
-  assert.equal(await api.session(), null);
+  assert.deepEqual(await api.session(), { signed_in: true });
   await api.cancel('a/b');
-  await api.retry('a');
-  await api.retry('a', true);
+  assert.deepEqual(await api.retry('a'), { task_id: 'a' });
   const blob = await api.image('a', 'last');
   await api.jobs({ limit: 50, before: undefined, status: '', model: 'seedance-2-0', q: '猫 cat' });
   await api.logout();
   assert.deepEqual(f.calls.map((c) => `${c.init.method} ${c.url}`), ['GET api/session', 'POST api/jobs/a%2Fb/cancel', 'POST api/jobs/a/retry',
-    'POST api/jobs/a/retry-transfer', 'GET api/jobs/a/image/last', 'GET api/jobs?limit=50&model=seedance-2-0&q=%E7%8C%AB+cat', 'POST api/logout']);
+    'GET api/jobs/a/image/last', 'GET api/jobs?limit=50&model=seedance-2-0&q=%E7%8C%AB+cat', 'POST api/logout']);
   assert.equal(await blob.text(), 'PNGDATA');
 });
 

@@ -1,7 +1,7 @@
 // The catalog (contract §2) as the model picker shows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalogView, isSoraModel, modelView, priceRuleText } from '../../www/js/catalog-view.js';
+import { catalogView, isSoraModel, modelView, priceRuleText } from '../../www/js/catalog.js';
 import { loadLocale, setLocale } from '../../www/js/strings.js';
 import { SEEDANCE, SORA } from './fixtures.mjs';
 
@@ -21,20 +21,15 @@ test('a model with a schema: fields, frames it takes, typical time, price rule i
   assert.equal(priceRuleText({}), 'price unknown');
 });
 
-test('the old fixed-size Sora entries: Chinese labels in Chinese, derived words in English', () => {
-  setLocale('zh');
-  const zh = modelView(SORA);
-  assert.equal(zh.label, 'Sora 2 - 竖屏 10s');
-  assert.equal(zh.description, SORA.description);
-  assert.equal(zh.priceText, '每条 US$0.15');
-  assert.ok(zh.fixed && zh.isSora && zh.supportsFirst && !zh.supportsLast);
-  assert.deepEqual(zh.fields, []);
+test('fixed-size entries (the Sora chat models): size and duration from the entry, priced per call', () => {
   setLocale('en');
-  const en = modelView(SORA);
-  assert.equal(en.label, 'Sora 2 - Portrait 10s');
-  assert.equal(en.description, 'Portrait, 704×1280, 10 s');
-  assert.deepEqual(en.tags, ['Sora', 'Portrait', '10s']);
+  const sora = modelView({ ...SORA, price: { kind: 'per_call', usd: 0.12 }, description: '' });
+  assert.equal(sora.description, '704×1280, 10 s');
+  assert.equal(sora.priceText, '$0.12 per video');
+  assert.ok(sora.isSora && sora.supportsFirst && !sora.supportsLast);
+  assert.deepEqual(sora.fields, []);
   setLocale('zh');
+  assert.equal(modelView({ ...SORA, price: { kind: 'per_call', usd: 0.12 } }).priceText, '每条 US$0.12');
 });
 
 test('retired models are listed but never preselected; a usable preference is kept', () => {

@@ -1,7 +1,7 @@
 // Money, sizes, dates and durations follow the reader's locale and time zone (Intl).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytes, dateTime, duration, usd } from '../../www/js/format.js';
+import { bytes, dateTime, duration, usd } from '../../www/js/strings.js';
 
 test('USD with 2 to 4 decimals in each locale', () => {
   assert.equal(usd(0.15, 'en'), '$0.15');

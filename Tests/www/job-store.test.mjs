@@ -24,7 +24,7 @@ test('the same job is kept once; broken or hostile values read as nothing', () =
   rememberJob(s, recordFrom(answer('a1'), 1000));
   assert.equal(loadJobs(s).length, 1);
   assert.deepEqual(loadJobs(fakeStorage({ [STORAGE_KEY]: 'not json' })), []);
-  const bad = [{ task_id: '../etc', status_url: '/x' }, { task_id: 'ok1' }, null, { task_id: 'ok2', status_url: '/status/ok2.json' }];
+  const bad = [{ task_id: '../etc', status_url: '/x' }, { task_id: 'ok1' }, { status_url: '/x' }, null, { task_id: 'ok2', status_url: '/status/ok2.json' }];
   assert.deepEqual(loadJobs(fakeStorage({ [STORAGE_KEY]: JSON.stringify(bad) })).map((j) => j.task_id), ['ok2']);
 });
 

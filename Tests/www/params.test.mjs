@@ -3,18 +3,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadLocale, setLocale } from '../../www/js/strings.js';
 import { SEEDANCE } from './fixtures.mjs';
-import { checkParams, coerce, controlFor, normalizeParams, paramFields, paramRows } from '../../www/js/params.js';
+import { checkParams, coerce, controlFor, normalizeParams, paramFields, paramRows } from '../../www/js/catalog.js';
 
 await loadLocale('zh');
 await loadLocale('en');
 
 
-test('each kind gets its control: slider, number, select for values, segmented, switch, text', () => {
+test('each kind gets its control: slider, number, select for values and enums, switch, text', () => {
   assert.deepEqual(paramFields(SEEDANCE).map((p) => [p.name, p.control, p.advanced]), [
-    ['duration', 'range', false], ['resolution', 'segmented', false], ['ratio', 'select', false],
+    ['duration', 'range', false], ['resolution', 'select', false], ['ratio', 'select', false],
     ['audio', 'switch', false], ['seed', 'number', true], ['negative_prompt', 'text', true]]);
   assert.equal(controlFor({ kind: 'int', values: [5, 10] }), 'select');
-  assert.equal(controlFor({ kind: 'enum', values: ['1280x720', '720x1280'] }), 'select', 'long values do not fit segments');
+  assert.equal(controlFor({ kind: 'int', min: 0, max: 1000 }), 'number', 'too long a range for a slider');
 });
 
 test('malformed schema entries are left out; models without params have none', () => {

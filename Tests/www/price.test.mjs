@@ -1,7 +1,7 @@
 // The price rule (contract §2) the page shows before submit: the same figure the server reserves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { frameSize, priceRule, priceUSD } from '../../www/js/price.js';
+import { frameSize, priceUSD } from '../../www/js/catalog.js';
 
 const seedance = {
   id: 'seedance-2-0',
@@ -42,10 +42,9 @@ test('per_second by resolution, or "*" for every resolution', () => {
   assert.equal(priceUSD({ ...flat, duration: 10 }, {}), 1, 'a fixed model’s duration');
 });
 
-test('per_call, the old catalog’s price_usd, and unknown rules', () => {
+test('per_call and unknown rules', () => {
   assert.equal(priceUSD({ price: { kind: 'per_call', usd: 0.15 } }, {}), 0.15);
-  assert.equal(priceUSD({ price_usd: 0.15 }, {}), 0.15);
-  assert.deepEqual(priceRule({ price_usd: 0.2 }), { kind: 'per_call', usd: 0.2 });
+  assert.equal(priceUSD({ price_usd: 0.15 }, {}), null, 'the core turns old catalogs into rules');
   assert.equal(priceUSD({ price: { kind: 'per_frame' } }, {}), null);
   assert.equal(priceUSD({}, {}), null);
   assert.equal(priceUSD({ price: { kind: 'per_call', usd: 0.123456 } }, {}), 0.1235);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadLocale, setLocale, t } from '../../www/js/strings.js';
 import {
-  FAILURES, canRetry, elapsedSeconds, etaSeconds, failureView, isTerminal, phaseLine, phaseOf, safeMediaURL,
+  FAILURES, elapsedSeconds, etaSeconds, failureView, isTerminal, phaseLine, phaseOf, safeMediaURL,
   shortId, shownProgress, statusURLFor, statusView,
 } from '../../www/js/status-view.js';
 
@@ -86,13 +86,10 @@ test('every failure kind and code of the contract is worded, with its parameters
   assert.deepEqual([odd.kind, odd.code, odd.text, odd.title], ['unknown', null, '', 'Generation failed'], 'old prose is never shown');
 });
 
-test('Retry is offered when the server says so; older documents: a transfer whose link lives', () => {
-  assert.equal(canRetry(doc({ status: 'failed', can_retry: true }), NOW), true);
-  assert.equal(canRetry(doc({ status: 'failed', can_retry: false, error: { kind: 'transfer' }, upstream_url_expires_at: '2027-01-01T00:00:00Z' }), NOW), false);
-  const old = { status: 'failed', error: { kind: 'transfer' }, upstream_url_expires_at: '2026-12-02T00:00:00Z' };
-  assert.equal(canRetry(old, NOW), true);
-  assert.equal(canRetry({ ...old, upstream_url_expires_at: '2026-12-01T00:00:00Z' }, NOW), false);
-  assert.equal(canRetry({ ...old, error: { kind: 'moderation' } }, NOW), false);
+test('Retry and Cancel are offered only when the server says so', () => {
+  assert.equal(statusView(doc({ status: 'failed', can_retry: true }), { now: NOW }).canRetry, true);
+  assert.equal(statusView(doc({ status: 'failed', can_retry: false, error: { kind: 'transfer' } }), { now: NOW }).canRetry, false);
+  assert.equal(statusView(doc({ status: 'failed', error: { kind: 'transfer' } }), { now: NOW }).canRetry, false, 'no field, no offer');
   assert.equal(statusView(doc({ status: 'generating', can_retry: true }), { now: NOW }).canRetry, false, 'only failed jobs');
   assert.equal(statusView(doc({ can_cancel: true }), { now: NOW }).canCancel, true);
   assert.equal(statusView(doc({ status: 'cancelled', phase: 'cancelled', can_cancel: true }), { now: NOW }).canCancel, false);

@@ -1,18 +1,178 @@
-// The generate form: model, prompt, the model's parameters, first/last frames, price and submit.
-// Holds the form state; handlers change it and call render(). Ctrl/Cmd+Enter submits.
+// The generate form: model, prompt, the model's parameter controls (from its schema, advanced ones
+// folded), first/last frames, price and submit (Ctrl/Cmd+Enter too). Handlers change the state and
+// call render(). Only a file's bytes decide its type (a text file named .png is refused).
 
-import { h } from './dom.js';
-import { t } from './strings.js';
-import { usd } from './format.js';
-import { cameraIcon } from './icons.js';
-import { createParamFields } from './param-fields.js';
-import { createFrameInput, readImage } from './frame-input.js';
-import { normalizeParams, paramFields } from './params.js';
-import { priceUSD } from './price.js';
-import { PROMPT_LIMIT, buildRequest, modeOf, newIdempotencyKey, promptLength, validateRequest } from './validate.js';
+import { bytes, t, usd } from './strings.js';
+import { cameraIcon, h, uploadIcon } from './dom.js';
+import { normalizeParams, paramFields, paramLabel, paramValue, priceUSD } from './catalog.js';
+import { PROMPT_LIMIT, buildRequest, checkImageFile, modeOf, newIdempotencyKey, promptLength, sniffImageType, validateRequest } from './validate.js';
 
-/** `api`; `onSubmitted(job, replayed)`; `errorText(err)`; `spendLeft()` → USD or null (no cap / unknown). */
-export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = () => null }) {
+function createParamFields({ basic, advanced, advancedBox, onChange }) {
+  let fields = [];
+  let values = {};
+  let errors = new Map();
+  const changed = (name, v) => {
+    values = { ...values, [name]: v };
+    onChange();
+  };
+
+  function control(p) {
+    const id = `param-${p.name}`;
+    const v = values[p.name];
+    const text = (x) => paramValue(p.name, p.kind === 'int' ? Number(x) : x);
+    const err = h('p', { class: 'field-error', id: `${id}-error`, text: errors.get(id) ?? '' });
+    const attrs = { id, 'aria-describedby': err.id, 'aria-invalid': String(errors.has(id)) };
+    const box = (...kids) => h('div', { class: ['param', p.control], dataset: { param: p.name } }, ...kids, err);
+    if (p.control === 'switch') {
+      return box(h('label', {}, h('input', { type: 'checkbox', role: 'switch', id, checked: v === true,
+        on: { change: (e) => changed(p.name, e.target.checked) } }), h('span', { text: paramLabel(p.name) })));
+    }
+    if (p.control === 'select') {
+      return box(h('label', { for: id, text: paramLabel(p.name) }), h('select', { ...attrs, on: { change: (e) => changed(p.name, e.target.value) } },
+        p.values.map((x) => h('option', { value: x, text: text(x), selected: String(x) === String(v) }))));
+    }
+    if (p.control === 'range') {
+      const out = h('output', { for: id, text: text(v) });
+      return box(h('label', { for: id }, paramLabel(p.name), ' ', out), h('input', { ...attrs, type: 'range', min: p.min, max: p.max, value: v,
+        'aria-valuetext': text(v), on: { input: (e) => {
+          out.textContent = text(e.target.value);
+          e.target.setAttribute('aria-valuetext', out.textContent);
+          changed(p.name, e.target.value);
+        } } }));
+    }
+    const number = p.control === 'number';
+    return box(h('label', { for: id, text: paramLabel(p.name) }), h('input', { ...attrs, type: number ? 'number' : 'text', value: v ?? '',
+      ...(number ? { min: p.min, max: p.max, step: 1 } : { maxLength: p.max_length ?? 1000 }), on: { input: (e) => changed(p.name, e.target.value) } }));
+  }
+
+  function render() {
+    const focused = document.activeElement?.id;
+    basic.replaceChildren(...fields.filter((p) => !p.advanced).map(control));
+    advanced.replaceChildren(...fields.filter((p) => p.advanced).map(control));
+    advancedBox.hidden = !fields.some((p) => p.advanced);
+    if (focused?.startsWith('param-')) document.getElementById(focused)?.focus();
+  }
+
+  return {
+    show(f, vals = {}) {
+      fields = f;
+      values = Object.fromEntries(f.map((p) => [p.name, vals[p.name] ?? p.default]));
+      errors = new Map();
+      render();
+    },
+    render,
+    get values() { return values; },
+    showErrors(list) {
+      const next = new Map(list.map((e) => [e.field, e.text]));
+      if (next.size === errors.size && [...next].every(([k, v]) => errors.get(k) === v)) return;
+      errors = next;
+      render();
+    },
+    focus(field) {
+      if (fields.find((p) => `param-${p.name}` === field)?.advanced) advancedBox.open = true;
+      document.getElementById(field)?.focus();
+    },
+  };
+}
+
+/** `{frame: {dataURI, name, size}}` or `{error}`. */
+async function readImage(blob, name) {
+  const type = sniffImageType(new Uint8Array(await blob.slice(0, 12).arrayBuffer()));
+  const error = checkImageFile({ type, size: blob.size });
+  if (error) return { error };
+  const uri = await new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(blob);
+  });
+  return { frame: { dataURI: `data:${type};base64,${uri.slice(uri.indexOf(',') + 1)}`, name, size: blob.size } };
+}
+
+function createFrameInput({ slot, onChange }) {
+  const id = (x) => `frame-${slot}-${x}`;
+  let state = { frame: null, url: '', error: null, formError: null, reading: false };
+
+  const title = h('p', { class: 'frame-title' });
+  const chooseText = h('span');
+  const file = h('input', { type: 'file', id: id('file'), class: 'visually-hidden', accept: 'image/png,image/jpeg,image/webp', 'aria-describedby': `${id('hint')} ${id('error')}` });
+  const hint = h('p', { class: 'hint', id: id('hint') });
+  const zone = h('div', { class: 'dropzone' }, uploadIcon({ size: 22 }), h('label', { class: 'button secondary small file-button' }, chooseText, file), hint);
+  const img = h('img', { alt: '' });
+  const name = h('p', { class: 'image-name' });
+  const remove = h('button', { type: 'button', class: 'button secondary small', on: { click: () => { set(null); onChange(); file.focus(); } } });
+  const preview = h('div', { class: 'image-preview' }, img, h('div', { class: 'image-preview-info' }, name, remove));
+  const error = h('p', { class: 'field-error', id: id('error') });
+  const urlLabel = h('label', { for: id('url') });
+  const url = h('input', { type: 'url', id: id('url'), autocomplete: 'off', placeholder: 'https://…', 'aria-describedby': id('error'),
+    on: { input: () => { state = { ...state, url: url.value, error: null }; render(); onChange(); } } });
+  const el = h('div', { class: 'frame-slot', dataset: { slot } }, title, zone, preview, error, h('div', { class: 'frame-url' }, urlLabel, url));
+
+  async function take(blob, fileName) {
+    if (!blob) return;
+    state = { ...state, error: null, formError: null, reading: true };
+    render();
+    const r = await readImage(blob, fileName || t(`frames.${slot}`)).catch(() => ({ error: { key: 'err.imageRead', vars: {} } }));
+    state = { ...state, reading: false, ...(r.error ? { error: r.error } : { frame: r.frame, url: '' }) };
+    render();
+    onChange();
+  }
+
+  function set(frame) {
+    state = { ...state, frame, url: '', error: null, formError: null };
+    render();
+  }
+
+  file.addEventListener('change', () => {
+    take(file.files[0], file.files[0]?.name);
+    file.value = '';
+  });
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('dragging');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dragging');
+    take(e.dataTransfer?.files[0], e.dataTransfer?.files[0]?.name);
+  });
+
+  function render() {
+    const f = state.frame;
+    title.textContent = t(`frames.${slot}`);
+    chooseText.textContent = t(`frames.choose.${slot}`);
+    hint.textContent = t(state.reading ? 'upload.reading' : 'upload.hint');
+    remove.textContent = t('upload.remove');
+    remove.setAttribute('aria-label', t(`frames.remove.${slot}`));
+    urlLabel.textContent = t(`frames.url.${slot}`);
+    preview.hidden = !f;
+    zone.hidden = Boolean(f);
+    img.alt = t(`frames.preview.${slot}`);
+    if (f) img.src = f.dataURI;
+    name.textContent = f ? `${f.name} · ${bytes(f.size)}` : '';
+    url.disabled = Boolean(f);
+    url.value = state.url;
+    const shown = state.error ?? state.formError;
+    error.textContent = shown ? t(shown.key, shown.vars) : '';
+  }
+
+  render();
+  return {
+    el, render, take, set,
+    get value() { return state.frame ?? (state.url.trim() ? { url: state.url } : null); },
+    showError(formError) {
+      if (formError?.key !== state.formError?.key) {
+        state = { ...state, formError };
+        render();
+      }
+    },
+    focus() { (state.frame ? remove : state.url ? url : file).focus(); },
+  };
+}
+
+/** `spendLeft()`: USD left today, or null (no cap). */
+export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
   const $ = (id) => document.getElementById(id);
   const form = $('generate-form');
   const select = $('model');
@@ -21,31 +181,27 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = ()
   const framesBox = $('frames');
   $('submit-icon').append(cameraIcon({ size: 18 }));
 
-  const state = { models: [], selectedId: null, phase: 'loading', loadError: '', onRetry: null,
-    submitting: false, tried: false, errors: [], submitError: '', notice: '' };
-
+  const state = { models: [], selectedId: null, loadError: null, submitting: false, tried: false, errors: [], submitError: '', notice: '' };
   const params = createParamFields({ basic: $('param-fields'), advanced: $('param-advanced'), advancedBox: $('params-advanced'), onChange: changed });
   const frames = { first: createFrameInput({ slot: 'first', onChange: changed }), last: createFrameInput({ slot: 'last', onChange: changed }) };
   $('frame-slots').append(frames.first.el, frames.last.el);
 
   const model = () => state.models.find((m) => m.id === state.selectedId) ?? null;
-
   const mode = () => modeOf(frames.first.value, frames.last.value);
-  let shownFields = '';   // names of the parameter controls on screen
-  /** Shows the parameters the model takes in the current mode (Ark takes no ratio with a first frame). */
-  function showParams(values = params.values) {
-    const fields = paramFields(model()?.raw, mode());
-    shownFields = fields.map((p) => p.name).join();
-    params.show(fields, values);
-  }
+  const fieldsNow = () => paramFields(model()?.raw, mode());
+  let shownFields = '';
+  const showParams = (values = params.values) => {
+    shownFields = fieldsNow().map((p) => p.name).join();
+    params.show(fieldsNow(), values);
+  };
 
-  function pick(id, values = params.values) {
+  function pick(id, values) {
     state.selectedId = id;
     const m = model();
-    showParams(values);
     if (!m?.supportsFirst) frames.first.set(null);
     if (!m?.supportsLast) frames.last.set(null);
     if (m?.needsImage) framesBox.open = true;
+    showParams(values);
   }
 
   select.addEventListener('change', () => { pick(select.value); changed(); });
@@ -57,99 +213,71 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = ()
     }
   });
   document.addEventListener('paste', (e) => {
-    const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/') || f.type === '');
-    const m = model();
-    if (!file || !m?.supportsFirst) return;
+    const file = [...(e.clipboardData?.files ?? [])].find((f) => /^image\/|^$/.test(f.type));
+    if (!file || !model()?.supportsFirst) return;
     e.preventDefault();
     framesBox.open = true;
-    (frames.first.value && m.supportsLast ? frames.last : frames.first).take(file, file.name);
+    (frames.first.value && model().supportsLast ? frames.last : frames.first).take(file, file.name);
   });
 
-  const input = () => ({ model: model()?.raw ?? null, prompt: prompt.value, params: params.values,
-    first: frames.first.value, last: frames.last.value });
-  const price = () => {
-    const m = model();
-    return m ? priceUSD(m.raw, normalizeParams(m.raw, params.values, mode())) : null;
-  };
+  const input = () => ({ model: model()?.raw, prompt: prompt.value, params: params.values, first: frames.first.value, last: frames.last.value });
+  const price = () => (model() ? priceUSD(model().raw, normalizeParams(model().raw, params.values, mode())) : null);
 
   function changed() {
     state.notice = '';
-    if (paramFields(model()?.raw, mode()).map((p) => p.name).join() !== shownFields) showParams();
+    if (fieldsNow().map((p) => p.name).join() !== shownFields) showParams();
     if (state.tried) state.errors = validateRequest(input()).errors;
     render();
   }
 
-  function renderModels() {
-    if (state.phase !== 'ready') {
-      select.replaceChildren(h('option', { value: '', text: state.phase === 'error' ? t('model.loadFailed', { message: state.loadError }) : t('model.loading') }));
-      select.disabled = true;
-      return;
-    }
-    select.disabled = false;
-    select.replaceChildren(...state.models.map((m) => h('option', { value: m.id, disabled: m.retired,
-      text: m.retired ? `${m.label} · ${t('model.retired')}` : m.label })));
+  function render() {
+    const m = model();
+    select.disabled = !state.models.length;
+    select.replaceChildren(...(state.models.length ? state.models.map((x) => h('option', { value: x.id, disabled: x.retired,
+      text: x.retired ? `${x.label} · ${t('model.retired')}` : x.label }))
+      : [h('option', { text: state.loadError === null ? t('model.loading') : t('model.loadFailed', { message: state.loadError }) })]));
     select.value = state.selectedId ?? '';
-  }
-
-  function renderModelInfo(m) {
     $('model-summary').textContent = m ? [m.vendor, m.priceText, m.typicalText].filter(Boolean).join(' · ') : '';
     $('model-details').hidden = !m;
-    if (!m) return;
-    const modes = m.modes.map((x) => t(`mode.${x}`)).join(' / ');
-    $('model-info').replaceChildren(
-      m.description ? h('p', { text: m.description }) : null,
-      h('p', { class: 'hint', text: `${t('model.modes')}: ${modes}` }),
-      m.tags.length ? h('p', { class: 'tags' }, m.tags.map((x) => h('span', { class: ['tag', x === 'Sora' && 'tag-sora'], text: x }))) : null,
-      ...state.models.filter((x) => x.retired).map((x) => h('p', { class: 'model-notice', text: [x.label, t('model.retired'), x.notice].filter(Boolean).join(' · ') })));
-  }
-
-  function renderErrors() {
-    const by = new Map();
-    for (const e of state.errors) if (!by.has(e.field)) by.set(e.field, e);
-    for (const field of ['model', 'prompt']) {
-      const el = $(`${field}-error`);
-      el.hidden = !by.has(field);
-      el.textContent = by.has(field) ? t(by.get(field).key, by.get(field).vars) : '';
-    }
-    prompt.setAttribute('aria-invalid', String(by.has('prompt')));
-    params.showErrors(state.errors.filter((e) => e.field.startsWith('param-')).map((e) => ({ field: e.field, text: t(e.key, e.vars) })));
-    for (const slot of ['first', 'last']) frames[slot].showError(by.get(slot) ?? by.get(`${slot}URL`) ?? null);
-    // The summary names how many fields need work; each message itself is shown once, at its field.
-    const box = $('form-errors');
-    box.hidden = !state.submitError && !by.size;
-    box.textContent = state.submitError || (by.size ? t('err.summary', { n: by.size }) : '');
-  }
-
-  function render() {
-    renderModels();
-    const m = model();
-    renderModelInfo(m);
+    $('model-info').replaceChildren(...(m ? [
+      h('p', { text: m.description }),
+      h('p', { class: 'hint', text: `${t('model.modes')}: ${m.modes.map((x) => t(`mode.${x}`)).join(' / ')}` }),
+      h('p', { class: 'tags' }, m.tags.map((x) => h('span', { class: 'tag', text: x }))),
+      ...state.models.filter((x) => x.retired && x.notice).map((x) => h('p', { class: 'model-notice', text: `${x.label}: ${x.notice}` })),
+    ] : []));
     $('params').hidden = !shownFields;
     framesBox.hidden = !m?.supportsFirst;
     frames.last.el.hidden = !m?.supportsLast;
     $('frames-hint').textContent = m ? t(m.needsImage ? 'frames.required' : m.supportsLast ? 'frames.optionalBoth' : 'frames.optional') : '';
     const n = promptLength(prompt.value.trim());
-    const counter = $('prompt-counter');
-    counter.textContent = t('prompt.counter', { n, max: PROMPT_LIMIT });
-    counter.classList.toggle('over', n > PROMPT_LIMIT);
+    $('prompt-counter').textContent = `${n} / ${PROMPT_LIMIT}`;
+    $('prompt-counter').classList.toggle('over', n > PROMPT_LIMIT);
     const p = price();
     const left = spendLeft();
-    $('cost-before').textContent = !m ? '' : p === null ? t('cost.unknown')
-      : left !== null && p > left ? t('cost.overBudget', { price: usd(p), left: usd(left) }) : t('cost.before', { price: usd(p) });
-    $('cost-before').classList.toggle('over', p !== null && left !== null && p > left);
+    const over = p !== null && left !== null && p > left;
+    $('cost-before').textContent = !m ? '' : p === null ? t('cost.unknown') : t(over ? 'cost.overBudget' : 'cost.before', { price: usd(p), left: usd(left) });
+    $('cost-before').classList.toggle('over', over);
     submit.disabled = state.submitting || !m;
     submit.setAttribute('aria-busy', String(state.submitting));
     $('submit-label').textContent = t(state.submitting ? 'submit.busy' : 'submit.label');
     $('submit-status').textContent = state.notice;
-    renderErrors();
+    // Each message once, at its field; the summary counts them.
+    const by = new Map();
+    for (const e of state.errors) if (!by.has(e.field)) by.set(e.field, e);
+    for (const f of ['model', 'prompt']) $(`${f}-error`).textContent = by.has(f) ? t(by.get(f).key, by.get(f).vars) : '';
+    prompt.setAttribute('aria-invalid', String(by.has('prompt')));
+    params.showErrors(state.errors.filter((e) => e.field.startsWith('param-')).map((e) => ({ field: e.field, text: t(e.key, e.vars) })));
+    for (const s of ['first', 'last']) frames[s].showError(by.get(s) ?? by.get(`${s}URL`) ?? null);
+    $('form-errors').hidden = !state.submitError && !by.size;
+    $('form-errors').textContent = state.submitError || (by.size ? t('err.summary', { n: by.size }) : '');
   }
 
   function focusFirstError() {
-    const f = state.errors[0]?.field;
+    const f = state.errors[0]?.field ?? '';
     if (f === 'model') select.focus();
     else if (f === 'prompt') prompt.focus();
-    else if (f?.startsWith('param-')) params.focus(f);
-    else if (f) {
+    else if (f.startsWith('param-')) params.focus(f);
+    else {
       framesBox.open = true;
       frames[f.startsWith('last') ? 'last' : 'first'].focus();
     }
@@ -158,25 +286,22 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = ()
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (state.submitting) return;
-    state.tried = true;
-    state.submitError = '';
-    state.notice = '';
-    const v = validateRequest(input());
-    state.errors = v.errors;
-    if (!v.ok) { render(); focusFirstError(); return; }
+    Object.assign(state, { tried: true, submitError: '', notice: '', errors: validateRequest(input()).errors });
+    if (state.errors.length) {
+      render();
+      focusFirstError();
+      return;
+    }
     state.submitting = true;
     render();
     try {
       // A fresh key per submit: a double click or a resent request joins the same job.
       const { job, replayed } = await api.generate(buildRequest(input()), newIdempotencyKey());
-      state.notice = t(replayed ? 'submit.replayed' : 'submit.ok', { id: job.task_id });
-      state.tried = false;
-      state.submitting = false;
+      Object.assign(state, { submitting: false, tried: false, notice: t(replayed ? 'submit.replayed' : 'submit.ok', { id: job.task_id }) });
       render();
-      onSubmitted(job, replayed);
+      onSubmitted(job);
     } catch (err) {
-      state.submitError = errorText(err);
-      state.submitting = false;
+      Object.assign(state, { submitting: false, submitError: errorText(err) });
       render();
     }
   });
@@ -184,43 +309,35 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft = ()
   render();
   return {
     render() { params.render(); frames.first.render(); frames.last.render(); render(); },
-    showModelsLoading() { state.phase = 'loading'; render(); },
-    showModelsError(message) { state.phase = 'error'; state.loadError = message; render(); },
-    /** Sets the catalog views, keeping the selection and values where still usable. */
+    showModelsError(message) { state.loadError = message; render(); },
     setModels(views, selectedId) {
-      const first = state.phase !== 'ready' || state.selectedId !== selectedId;
+      const changedModel = state.selectedId !== selectedId || !state.models.length;
       state.models = views;
-      state.phase = 'ready';
-      if (first) pick(selectedId);
+      if (changedModel) pick(selectedId);
       render();
     },
-    /** Fills the form with a job's settings (Edit): model, parameters, prompt and its uploaded frames. */
+    /** Edit: the job's model, parameters, prompt and uploaded frames. */
     async edit(doc) {
       const m = state.models.find((x) => x.id === doc.model && !x.retired);
-      if (m) pick(m.id, normalizeParams(m.raw, doc.params));
-      prompt.value = doc.orig_prompt ?? '';
       frames.first.set(null);
       frames.last.set(null);
+      if (m) pick(m.id, normalizeParams(m.raw, doc.params));
+      prompt.value = doc.orig_prompt ?? '';
       changed();
-      let notice = m ? '' : t('edit.modelGone');
       form.scrollIntoView({ block: 'start' });
       prompt.focus();
-      const wanted = !m || doc.mode === 'text_to_video' || !doc.mode ? [] : doc.mode === 'first_last_frame' ? ['first', 'last'] : ['first'];
-      if (wanted.length) framesBox.open = true;
-      for (const slot of wanted) {
-        try {
-          const r = await readImage(await api.image(doc.task_id, slot), t(`frames.${slot}`));
-          if (r.frame) frames[slot].set(r.frame);
-          else throw new Error('not an image');
-        } catch {
-          notice = t('edit.frameMissing', { slot: t(`frames.${slot}`) });
-        }
+      let notice = m ? '' : t('edit.modelGone');
+      const slots = m && doc.mode === 'first_last_frame' ? ['first', 'last'] : m && doc.mode === 'image_to_video' ? ['first'] : [];
+      if (slots.length) framesBox.open = true;
+      for (const slot of slots) {
+        const r = await api.image(doc.task_id, slot).then((b) => readImage(b, t(`frames.${slot}`))).catch(() => ({}));
+        if (r.frame) frames[slot].set(r.frame);
+        else notice = t('edit.frameMissing', { slot: t(`frames.${slot}`) });
       }
       changed();
       state.notice = notice;
       render();
     },
     get selectedId() { return state.selectedId; },
-    price,
   };
 }

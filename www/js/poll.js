@@ -1,46 +1,29 @@
-// Polling one job's static status file (pitfalls §4): `cache: 'no-store'`, backoff from about
-// 1 s to 5 s, stale documents (lower or equal `seq`) ignored, stop at a terminal state.
-// No DOM: the fetch and the timer are passed in, so `node --test` drives it with fakes.
-// The change feed pokes a poller when its job changed, so a finished job shows at once.
+// Polling static files, never Swift: a job's status file (backoff 1 → 5 s, stale documents
+// ignored) and the change feed (contract §7). Fetch and timers are passed in.
 
 import { isTerminal } from './status-view.js';
 
 export const BACKOFF = { base: 1000, factor: 1.5, max: 5000 };
-/** After this many 404s in a row the job is treated as gone (deleted, or a spool that was wiped). */
+/** 404s in a row after which a job counts as gone. */
 export const GONE_AFTER_404S = 5;
 
-/** Delay before poll number `attempt` (0-based count of polls since the last status change). */
-export function nextDelay(attempt, { base, factor, max } = BACKOFF) {
-  const n = Math.max(0, Math.floor(Number(attempt) || 0));
-  return Math.min(max, Math.round(base * factor ** n));
-}
+export const nextDelay = (attempt, { base, factor, max } = BACKOFF) => Math.min(max, Math.round(base * factor ** Math.max(0, Math.floor(Number(attempt) || 0))));
 
-/** Whether `next` is newer than `prev` (by `seq`; a document without seq is accepted only as the first). */
 export function isNewer(prev, next) {
   if (!next || typeof next !== 'object') return false;
   if (!prev) return true;
-  const a = Number(prev.seq);
-  const b = Number(next.seq);
-  if (!Number.isFinite(b)) return false;
-  if (!Number.isFinite(a)) return true;
-  return b > a;
+  return Number.isFinite(Number(next.seq)) && !(Number(next.seq) <= Number(prev.seq));
 }
 
-/** `next` with its progress never below what `prev` showed. */
 export function mergeDocument(prev, next) {
   const p = Math.max(Number(prev?.progress) || 0, Number(next.progress) || 0);
   return { ...next, progress: next.status === 'succeeded' ? Math.max(p, 100) : p };
 }
 
-/**
- * Polls `url` until the job reaches a terminal state or `stop()` is called.
- * - `fetchImpl(url, init)` is `fetch`; `schedule(fn, ms)`/`cancel(handle)` are timers.
- * - `onDocument(doc, serverTime)` gets each newer document (progress merged) and the answer's
- *   `Date` in ms (null if absent), for the clock offset behind elapsed times;
- * - `onError({status, error, count})` a failed poll; `onGone()` after repeated 404s.
- */
-export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onError = () => {}, onGone = () => {},
-  initial = null, backoff = BACKOFF }) {
+const get = (fetchImpl, url) => fetchImpl(`${url}${url.includes('?') ? '&' : '?'}_=${Date.now()}`, { cache: 'no-store', headers: { Accept: 'application/json' } });
+
+/** `onDocument(doc, serverTime)`: each newer document and the answer's Date (ms). */
+export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onError = () => {}, onGone = () => {}, initial = null, backoff = BACKOFF }) {
   let last = initial;
   let attempt = 0;
   let notFound = 0;
@@ -48,11 +31,7 @@ export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onE
   let timer = null;
   let stopped = true;
   let inFlight = false;
-
-  function plan(ms) {
-    if (stopped) return;
-    timer = schedule(tick, ms);
-  }
+  const plan = (ms) => { if (!stopped) timer = schedule(tick, ms); };
 
   async function tick() {
     timer = null;
@@ -61,54 +40,37 @@ export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onE
     let doc = null;
     let serverTime = null;
     try {
-      const sep = url.includes('?') ? '&' : '?';
-      // The query string defeats any cache between us and nginx that ignores no-store.
-      const res = await fetchImpl(`${url}${sep}_=${Date.now()}`, { cache: 'no-store', headers: { Accept: 'application/json' } });
-      if (res.status === 404) {
-        notFound += 1;
-        failures += 1;
-        onError({ status: 404, error: null, count: failures });
-        if (notFound >= GONE_AFTER_404S) {
-          stopped = true;
-          onGone();
-          return;
-        }
-      } else if (!res.ok) {
-        failures += 1;
-        notFound = 0;
-        onError({ status: res.status, error: null, count: failures });
-      } else {
+      const res = await get(fetchImpl, url);
+      notFound = res.status === 404 ? notFound + 1 : 0;
+      if (res.ok) {
         doc = await res.json();
-        serverTime = Date.parse(res.headers?.get?.('Date') ?? '');
-        if (!Number.isFinite(serverTime)) serverTime = null;
-        notFound = 0;
+        serverTime = Date.parse(res.headers?.get?.('Date') ?? '') || null;
         failures = 0;
-      }
+      } else onError({ status: res.status, count: ++failures });
     } catch (error) {
-      failures += 1;
-      onError({ status: 0, error, count: failures });
+      onError({ status: 0, error, count: ++failures });
     } finally {
       inFlight = false;
     }
     if (stopped) return;
+    if (notFound >= GONE_AFTER_404S) {
+      stopped = true;
+      onGone();
+      return;
+    }
     if (doc && isNewer(last, doc)) {
-      const changedState = !last || last.status !== doc.status;
-      const merged = mergeDocument(last, doc);
-      last = merged;
-      attempt = changedState ? 0 : attempt + 1;
-      onDocument(merged, serverTime);
-      if (isTerminal(merged.status)) {
+      attempt = !last || last.status !== doc.status ? 0 : attempt + 1;
+      last = mergeDocument(last, doc);
+      onDocument(last, serverTime);
+      if (isTerminal(last.status)) {
         stopped = true;
         return;
       }
-    } else {
-      attempt += 1;
-    }
+    } else attempt += 1;
     plan(nextDelay(attempt, backoff));
   }
 
   return {
-    /** Starts polling; the first poll happens after `firstDelay` ms. */
     start(firstDelay = 0) {
       if (!stopped) return;
       stopped = false;
@@ -119,18 +81,63 @@ export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onE
       if (timer !== null) cancel(timer);
       timer = null;
     },
-    /** Polls again now (a feed event, a retry, the tab became visible); restarts a stopped poller. */
+    /** Polls now; restarts a stopped poller. */
     poke() {
       attempt = 0;
-      if (stopped) {
-        stopped = false;
-        plan(0);
-        return;
-      }
       if (timer !== null) cancel(timer);
+      stopped = false;
       plan(0);
     },
     get last() { return last; },
     get running() { return !stopped; },
+  };
+}
+
+/** What is new since `lastSeq` (null: never read). */
+export function feedDelta(lastSeq, doc) {
+  if (!Number.isFinite(doc?.seq)) return { seq: lastSeq, events: [], reload: false, spend: null };
+  const spend = doc.spend && typeof doc.spend === 'object' ? doc.spend : null;
+  if (lastSeq === null || doc.seq === lastSeq) return { seq: doc.seq, events: [], reload: false, spend };
+  const events = (Array.isArray(doc.events) ? doc.events : [])
+    .filter((e) => Number.isFinite(e?.seq) && typeof e.job === 'string').sort((a, b) => a.seq - b.seq);
+  // A feed that went back was reset; one past what we saw has dropped events.
+  const reload = doc.seq < lastSeq || !events.length || lastSeq < events[0].seq - 1;
+  return { seq: doc.seq, events: reload ? [] : events.filter((e) => e.seq > lastSeq), reload, spend };
+}
+
+export function createFeedWatcher({ url, fetchImpl, schedule, cancel, onEvents, onReload, onSpend = () => {}, interval = 1500 }) {
+  let seq = null;
+  let timer = null;
+  let stopped = false;
+
+  async function tick() {
+    timer = null;
+    let ok = false;
+    try {
+      const res = await get(fetchImpl, url);
+      if (res.ok) {
+        const d = feedDelta(seq, await res.json());
+        ok = true;
+        seq = d.seq;
+        if (!stopped && d.spend) onSpend(d.spend);
+        if (!stopped && d.reload) onReload();
+        else if (!stopped && d.events.length) onEvents(d.events);
+      }
+    } catch { /* retried below */ }
+    if (!stopped) timer = schedule(tick, ok ? interval : Math.max(interval, 5000));
+  }
+
+  timer = schedule(tick, 0);
+  return {
+    stop() {
+      stopped = true;
+      if (timer !== null) cancel(timer);
+    },
+    poke() {
+      if (stopped || timer === null) return;
+      cancel(timer);
+      timer = schedule(tick, 0);
+    },
+    get seq() { return seq; },
   };
 }

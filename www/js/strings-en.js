@@ -30,7 +30,7 @@ export const STRINGS = {
   'model.replacedBy': 'use {models} instead',
   'model.details': 'Model details',
   'model.modes': 'Takes',
-  'model.fixed': '{orientation}, {size}, {n} s',
+  'model.fixed': '{size}, {n} s',
   'model.typical': 'usually about {time}',
   'price.per_call': '{price} per video',
   'price.per_second': '{price} per second',
@@ -39,12 +39,9 @@ export const STRINGS = {
   'mode.text_to_video': 'text to video',
   'mode.image_to_video': 'first frame to video',
   'mode.first_last_frame': 'first and last frame to video',
-  'orientation.portrait': 'Portrait',
-  'orientation.landscape': 'Landscape',
 
   'prompt.label': 'Prompt',
   'prompt.placeholder': 'Describe the scene, camera movement and style… (Ctrl+Enter submits)',
-  'prompt.counter': '{n} / {max}',
   'prompt.tip': 'Avoid real people, celebrities, violence and copyrighted characters, or moderation may refuse it.',
 
   'params.legend': 'Parameters',
@@ -194,7 +191,7 @@ export const STRINGS = {
   'job.progressLabel': 'Progress',
   'job.dismiss': 'Close card',
   'job.gone': 'No such job (perhaps deleted)',
-  'job.pollError': 'Cannot read the progress right now, retrying…',
+  'job.poll': 'Cannot read the progress right now, retrying…',
   'job.upstreamStage': 'Provider’s raw status',
   'job.cancel': 'Cancel job',
   'job.cancelledNote': 'The job was cancelled.',
@@ -314,6 +311,3 @@ export const STRINGS = {
   'confirm.cancel': 'Cancel',
   'confirm.delete': 'Delete',
 };
-
-/** Catalog tags (Chinese in the built-in catalog) in English. */
-export const TAGS = { '竖屏': 'Portrait', '横屏': 'Landscape', '音频': 'audio' };

@@ -1,57 +1,62 @@
-// The page owns every word (the API sends codes with parameters). Each locale is a table in
-// strings-<id>.js, loaded on first use, so a reader downloads one language. Adding a locale is a
-// data change; Tests/www/strings.test.mjs checks keys, placeholders and that every used key exists.
+// The page owns every word (the API sends codes), and formats numbers and times in the reader's
+// language and time zone. One table per locale (strings-<id>.js), loaded on first use.
 
 export const LOCALES = [
   { id: 'zh', name: '中文', htmlLang: 'zh-CN' },
   { id: 'en', name: 'English', htmlLang: 'en' },
 ];
-
-/** Loaded tables by locale id; `TAGS` translates catalog tags. */
 export const STRINGS = {};
-export const TAGS = {};
 let current = 'zh';
-
 const known = (id) => LOCALES.some((l) => l.id === id);
 
-/** The start locale: a saved choice, else the browser's first language we have, else Chinese. */
 export function pickLocale(saved, languages = []) {
   if (known(saved)) return saved;
-  for (const l of languages ?? []) {
-    const id = String(l).toLowerCase().split('-')[0];
-    if (known(id)) return id;
-  }
-  return 'zh';
+  const id = (languages ?? []).map((l) => String(l).toLowerCase().split('-')[0]).find(known);
+  return id ?? 'zh';
 }
 
-/** Loads locale `id` once; false for an unknown id. */
 export async function loadLocale(id) {
   if (!known(id)) return false;
-  if (!Object.hasOwn(STRINGS, id)) {
-    const m = await import(`./strings-${id}.js`);
-    STRINGS[id] = m.STRINGS;
-    TAGS[id] = m.TAGS ?? {};
-  }
+  if (!STRINGS[id]) STRINGS[id] = (await import(`./strings-${id}.js`)).STRINGS;
   return true;
 }
 
-/** Switches to a loaded locale; anything else keeps the current one. */
 export function setLocale(id) {
-  if (known(id) && Object.hasOwn(STRINGS, id)) current = id;
+  if (known(id) && STRINGS[id]) current = id;
   return current;
 }
 
 export const getLocale = () => current;
-/** The BCP 47 tag of the current locale, for Intl and `<html lang>`. */
 export const lang = () => LOCALES.find((l) => l.id === current).htmlLang;
-
-/** `key` in the current locale with `{name}` filled from `vars` (unknown keys show as the key). */
-export function t(key, vars = {}) {
-  const template = STRINGS[current]?.[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (m, name) => (vars[name] ?? m));
-}
-
-/** Whether the current table has `key` (API codes without a translation get a generic text). */
 export const hasString = (key) => Object.hasOwn(STRINGS[current] ?? {}, key);
 
-export const translateTag = (tag) => TAGS[current]?.[tag] ?? tag;
+export function t(key, vars = {}) {
+  return (STRINGS[current]?.[key] ?? key).replace(/\{(\w+)\}/g, (m, name) => vars[name] ?? m);
+}
+
+export function usd(n, l = lang()) {
+  const v = Number(n);
+  if (n === null || n === undefined || n === '' || !Number.isFinite(v)) return '—';
+  return new Intl.NumberFormat(l, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(v);
+}
+
+export function dateTime(iso, l = lang(), timeZone = undefined) {
+  const d = new Date(iso ?? NaN);
+  return Number.isNaN(d.getTime()) ? '' : new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+}
+
+/** `3 min 5 sec`: the two largest units. */
+export function duration(seconds, l = lang()) {
+  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  const u = (n, unit) => new Intl.NumberFormat(l, { style: 'unit', unit, unitDisplay: 'short' }).format(n);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const parts = h ? [u(h, 'hour'), m && u(m, 'minute')] : m ? [u(m, 'minute'), s % 60 && u(s % 60, 'second')] : [u(s, 'second')];
+  return new Intl.ListFormat(l, { type: 'unit', style: 'narrow' }).format(parts.filter(Boolean));
+}
+
+export function bytes(n, l = lang()) {
+  if (!Number.isFinite(n) || n < 0) return '';
+  const [v, unit] = n < 1000 ? [n, 'byte'] : n < 1e6 ? [n / 1000, 'kilobyte'] : [n / 1e6, 'megabyte'];
+  return new Intl.NumberFormat(l, { style: 'unit', unit, maximumFractionDigits: 1 }).format(v);
+}
