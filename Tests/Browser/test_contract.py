@@ -350,7 +350,7 @@ def test_every_control_has_a_unique_name(open_fake, fake):
         assert not dupes, f"{scope}: {dupes}"
 
 
-@pytest.mark.parametrize("delete_media,words", [(True, "视频文件都会被删除"), (False, "视频文件会保留")])
+@pytest.mark.parametrize("delete_media,words", [(True, "视频文件都会被删除"), (False, "视频文件保留")])
 def test_the_delete_dialog_tells_the_truth_about_the_stored_file(page_factory, delete_media, words):
     fake = ContractFake(delete_media=delete_media)
     j = fake.create(prompt="to be deleted")
@@ -399,7 +399,7 @@ def test_budget_left_and_a_refused_generate(page_factory):
     expect(page.locator("#cost-before")).to_have_text("本次费用 US$0.7765，超过今日剩余额度 US$0.50")
     page.fill("#prompt", "too expensive")
     page.click("#submit-button")
-    expect(page.locator("#form-errors")).to_have_text("超出今日预算：本次 US$0.7765，今日剩余 US$0.50（上限 US$0.50）")
+    expect(page.locator("#form-errors")).to_have_text("超出今日预算：本次 US$0.7765，剩余 US$0.50（上限 US$0.50）")
     fake.answer_once[("POST", "generate")] = (403, "cross_site")
     page.select_option("#model", "sora-v2-landscape")
     page.click("#submit-button")

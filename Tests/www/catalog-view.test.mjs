@@ -1,7 +1,7 @@
 // The catalog (contract §2) as the model picker shows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalogView, isSoraModel, modelView, priceRuleText } from '../../www/js/catalog.js';
+import { catalogView, isSoraModel, modelView, priceRuleText } from '../../www/js/api.js';
 import { loadLocale, setLocale } from '../../www/js/strings.js';
 import { SEEDANCE, SORA } from './fixtures.mjs';
 

@@ -1,7 +1,7 @@
 // The static change feed (contract §7): what is new since the last read, when to reload, and the watcher.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFeedWatcher, feedDelta } from '../../www/js/poll.js';
+import { createFeedWatcher, feedDelta } from '../../www/js/status-view.js';
 
 const ev = (seq, type = 'updated', job = `j${seq}`, extra = {}) => ({ seq, type, job, ...extra });
 const feed = (seq, events, spend = { today_usd: 1.5, left_usd: 8.5, budget_usd: 10, reserved_usd: 0 }) => ({ seq, updated_at: 'x', spend, events });

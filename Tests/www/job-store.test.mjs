@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DISMISSED_KEY, MAX_DISMISSED, MAX_KEPT, STORAGE_KEY, dismiss, forgetJob, loadDismissed, loadJobs, recordFrom, rememberJob } from '../../www/js/job-store.js';
+import { DISMISSED_KEY, MAX_DISMISSED, MAX_KEPT, STORAGE_KEY, dismiss, forgetJob, loadDismissed, loadJobs, recordFrom, rememberJob } from '../../www/js/jobs.js';
 
 function fakeStorage(initial = {}) {
   const m = new Map(Object.entries(initial));

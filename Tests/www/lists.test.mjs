@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchesFilters, rovingMove } from '../../www/js/lists.js';
+import { matchesFilters, rovingMove } from '../../www/js/library.js';
 
 const doc = { task_id: '01jg3k9qzxa7b2c4d6e8f0h2j4', status: 'succeeded', model: 'seedance-2-0', orig_prompt: 'A red fox in the snow' };
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadLocale, setLocale } from '../../www/js/strings.js';
 import { SEEDANCE } from './fixtures.mjs';
-import { checkParams, coerce, controlFor, normalizeParams, paramFields, paramRows } from '../../www/js/catalog.js';
+import { checkParams, coerce, controlFor, normalizeParams, paramFields, paramRows } from '../../www/js/api.js';
 
 await loadLocale('zh');
 await loadLocale('en');

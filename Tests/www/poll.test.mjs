@@ -1,7 +1,7 @@
 // The poller with a fake clock and a fake fetch: backoff, stale documents, terminal stop, 404s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKOFF, GONE_AFTER_404S, createPoller, isNewer, mergeDocument, nextDelay } from '../../www/js/poll.js';
+import { BACKOFF, GONE_AFTER_404S, createPoller, isNewer, mergeDocument, nextDelay } from '../../www/js/status-view.js';
 
 function harness(answers) {
   const timers = [];
@@ -142,17 +142,4 @@ test('a poke (a change-feed event) polls now, and restarts a poller stopped at a
   assert.equal(h.timers[0].ms, 1000);
   h.p.poke();                       // a running poller: the waiting poll is replaced by one now
   assert.equal(h.timers.at(-1).ms, 0);
-});
-
-test('the answer’s Date is passed on with the document (the clock offset behind elapsed times)', async () => {
-  const times = [];
-  const p = createPoller({
-    url: '/status/j1.json',
-    fetchImpl: async () => ({ ok: true, status: 200, headers: new Headers({ Date: 'Tue, 01 Dec 2026 10:00:00 GMT' }), json: async () => d(1, 'queued', 0) }),
-    schedule: (fn) => { fn(); return 1; }, cancel: () => {},
-    onDocument: (doc, serverTime) => { times.push(serverTime); p.stop(); },
-  });
-  p.start(0);
-  await new Promise((r) => setTimeout(r, 10));
-  assert.deepEqual(times, [Date.parse('2026-12-01T10:00:00Z')]);
 });

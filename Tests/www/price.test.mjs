@@ -1,7 +1,7 @@
 // The price rule (contract §2) the page shows before submit: the same figure the server reserves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { frameSize, priceUSD } from '../../www/js/catalog.js';
+import { frameSize, priceUSD } from '../../www/js/api.js';
 
 const seedance = {
   id: 'seedance-2-0',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   IMAGE_MAX_BYTES, PROMPT_LIMIT, buildRequest, checkImageFile, isHttpsURL, modeOf, newIdempotencyKey,
   promptLength, regenerateRequest, sniffImageType, validateRequest,
-} from '../../www/js/validate.js';
+} from '../../www/js/api.js';
 import { SEEDANCE } from './fixtures.mjs';
 
 const sora = { id: 'sora-v2-portrait', width: 704, height: 1280, duration: 10, modes: ['text_to_video', 'image_to_video'] };

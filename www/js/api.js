@@ -1,9 +1,220 @@
-// The HTTP API (contract §3, §6), relative to the page (the site may sit under a prefix).
+// The API (contract): the catalog it gives (§2: models, their parameters as fields and words, the
+// price they give, the figure the server reserves), the requests the page makes (§3: the form's
+// rules, the generate body), the client (§6) and every error in the reader's words (the server's
+// message is never shown). No DOM; errors of the form are string keys.
 
 import { duration, hasString, t, usd } from './strings.js';
-import { paramLabel } from './catalog.js';
 
-/** A failed call: status (0: network), the API's code and params, Retry-After seconds. */
+const KINDS = ['int', 'enum', 'bool', 'string'];
+
+export function controlFor(p) {
+  if (p.kind === 'int' && !p.values) return p.max - p.min <= 30 ? 'range' : 'number';
+  return { bool: 'switch', string: 'text' }[p.kind] ?? 'select';
+}
+
+export function paramFields(model, mode = null) {
+  return (Array.isArray(model?.params) ? model.params : [])
+    .filter((p) => p && typeof p.name === 'string' && KINDS.includes(p.kind)
+      && (p.kind !== 'enum' || Array.isArray(p.values))
+      && (p.kind !== 'int' || Array.isArray(p.values) || (Number.isFinite(p.min) && Number.isFinite(p.max)))
+      && (!mode || !Array.isArray(p.modes) || p.modes.includes(mode)))
+    .map((p) => ({ ...p, advanced: p.advanced === true, control: controlFor(p) }));
+}
+
+export function coerce(p, v) {
+  if (v === undefined || v === null) return null;
+  if (p.kind === 'int') {
+    const n = typeof v === 'string' && !v.trim() ? NaN : Number(v);
+    if (!Number.isInteger(n)) return null;
+    return (p.values ? p.values.includes(n) : n >= p.min && n <= p.max) ? n : null;
+  }
+  if (p.kind === 'enum') return p.values.includes(v) ? v : null;
+  if (p.kind === 'bool') return typeof v === 'boolean' ? v : { true: true, false: false }[v] ?? null;
+  return Number.isFinite(p.max_length) && [...String(v)].length > p.max_length ? null : String(v);
+}
+
+export function normalizeParams(model, values, mode = null) {
+  return Object.fromEntries(paramFields(model, mode).map((p) => [p.name, coerce(p, values?.[p.name]) ?? p.default]));
+}
+
+export function checkParams(model, values = {}, mode = null) {
+  return paramFields(model, mode).filter((p) => coerce(p, values[p.name] ?? p.default) === null).map((p) => {
+    const name = paramLabel(p.name);
+    if (p.kind === 'string') return { field: `param-${p.name}`, key: 'err.paramLength', vars: { name, max: p.max_length } };
+    return { field: `param-${p.name}`, key: p.kind === 'int' && !p.values ? 'err.paramRange' : 'err.paramValue', vars: { name, min: p.min, max: p.max } };
+  });
+}
+
+export const paramLabel = (name) => (hasString(`param.${name}`) ? t(`param.${name}`) : String(name).replaceAll('_', ' '));
+
+export function paramValue(name, v) {
+  if (typeof v === 'boolean') return t(v ? 'param.on' : 'param.off');
+  if (name === 'duration') return t('param.seconds', { n: v });
+  if (name === 'seed' && v === -1) return t('param.random');
+  return hasString(`value.${v}`) ? t(`value.${v}`) : String(v ?? '');
+}
+
+export function paramRows(params, order = []) {
+  const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+  return Object.entries(params && typeof params === 'object' ? params : {})
+    .filter(([, v]) => v !== '' && v !== null && v !== undefined)
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .map(([k, v]) => [paramLabel(k), paramValue(k, v)]);
+}
+
+export function frameSize(model, params = {}) {
+  if (model?.width > 0 && model?.height > 0) return { width: model.width, height: model.height };
+  const size = /^(\d+)[x×*](\d+)$/.exec(params.size ?? '');
+  if (size) return { width: Number(size[1]), height: Number(size[2]) };
+  const r = parseInt(params.resolution, 10);
+  if (!(r > 0)) return null;
+  const ratio = /^(\d+):(\d+)$/.exec(params.ratio ?? '');
+  const [a, b] = ratio ? [Number(ratio[1]), Number(ratio[2])] : [16, 9];   // adaptive or none: 16:9
+  const long = Math.round((r * Math.max(a, b)) / Math.min(a, b) / 16) * 16;
+  return a >= b ? { width: long, height: r } : { width: r, height: long };
+}
+
+export function priceUSD(model, params = {}) {
+  const rule = model?.price ?? {};
+  const size = frameSize(model, params);
+  const table = rule.usd_per_second ?? rule.usd_per_million_tokens ?? {};
+  const rate = table[params.resolution ?? (size && `${Math.min(size.width, size.height)}p`)] ?? table['*'];
+  const seconds = Number(params.duration ?? model?.duration);
+  let usd = null;
+  if (rule.kind === 'per_call') usd = rule.usd;
+  else if (rule.kind === 'per_second' && seconds > 0) usd = rate * seconds;
+  // One frame more than fps × duration: it matches the vendor's reported usage.
+  else if (rule.kind === 'per_token' && size && seconds > 0 && rule.fps > 0) usd = (size.width * size.height * (rule.fps * seconds + 1)) / 1024 / 1e6 * rate;
+  return Number.isFinite(usd) ? Math.round(usd * 1e4) / 1e4 : null;
+}
+
+export const isSoraModel = (id) => /^(sora-v2|sora_video2|sora-2)/i.test(id ?? '');
+
+function range(table) {
+  const v = Object.values(table ?? {}).filter(Number.isFinite);
+  if (!v.length) return '—';
+  const [lo, hi] = [Math.min(...v), Math.max(...v)];
+  return lo === hi ? usd(lo) : `${usd(lo)}–${usd(hi)}`;
+}
+
+export function priceRuleText({ price: r } = {}) {
+  if (!['per_call', 'per_second', 'per_token'].includes(r?.kind)) return t('price.unknown');
+  return t(`price.${r.kind}`, { price: r.kind === 'per_call' ? usd(r.usd) : range(r.usd_per_second ?? r.usd_per_million_tokens) });
+}
+
+export function modelView(m) {
+  const modes = m.modes?.length ? m.modes : ['text_to_video'];
+  const fixed = m.width > 0 && m.height > 0 && m.duration > 0;
+  return {
+    id: m.id,
+    raw: m,
+    label: m.label || m.id,
+    vendor: m.vendor ?? '',
+    description: m.description || (fixed ? t('model.fixed', { size: `${m.width}×${m.height}`, n: m.duration }) : ''),
+    tags: m.tags ?? [],
+    retired: Boolean(m.retired),
+    notice: m.retired ? m.notice ?? '' : '',
+    modes,
+    supportsFirst: modes.includes('image_to_video') || modes.includes('first_last_frame'),
+    supportsLast: modes.includes('first_last_frame'),
+    needsImage: !modes.includes('text_to_video'),
+    fields: paramFields(m),
+    typical: m.typical_seconds > 0 ? m.typical_seconds : null,
+    typicalText: m.typical_seconds > 0 ? t('model.typical', { time: duration(m.typical_seconds) }) : '',
+    priceText: priceRuleText(m),
+    isSora: isSoraModel(m.id),
+  };
+}
+
+export function catalogView(models, preferredId = null) {
+  const list = (Array.isArray(models) ? models : []).filter((m) => typeof m?.id === 'string').map(modelView);
+  for (const m of list) {
+    const next = (m.raw.replaced_by ?? []).map((id) => list.find((x) => x.id === id)?.label).filter(Boolean);
+    if (m.retired && next.length) m.notice = t('model.replacedBy', { models: next.join(' / ') });
+  }
+  const usable = list.filter((m) => !m.retired);
+  return { models: list, selectedId: (usable.find((m) => m.id === preferredId) ?? usable[0])?.id ?? null };
+}
+
+export const PROMPT_LIMIT = 4000;
+export const IMAGE_MAX_BYTES = 10_000_000;
+
+export const promptLength = (text) => [...String(text ?? '')].length;
+
+export function sniffImageType(bytes) {
+  const b = [...(bytes ?? [])].slice(0, 12);
+  const at = (i, ...xs) => xs.every((x, k) => b[i + k] === x);
+  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (at(0, 0xff, 0xd8, 0xff)) return 'image/jpeg';
+  return at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50) ? 'image/webp' : null;
+}
+
+export function checkImageFile({ type, size }) {
+  if (!type) return { key: 'err.imageType', vars: {} };
+  return size > IMAGE_MAX_BYTES ? { key: 'err.imageSize', vars: { size: (size / 1e6).toFixed(1) } } : null;
+}
+
+export function isHttpsURL(text) {
+  try {
+    return new URL(String(text).trim()).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const has = (f) => Boolean(f?.dataURI || String(f?.url ?? '').trim());
+
+export const modeOf = (first, last) => (!has(first) ? 'text_to_video' : has(last) ? 'first_last_frame' : 'image_to_video');
+
+export function validateRequest({ model, prompt, params = {}, first = null, last = null }) {
+  const errors = [];
+  const add = (field, key, vars = {}) => errors.push({ field, key, vars });
+  const mode = modeOf(first, last);
+  if (!model) add('model', 'err.modelRequired');
+  else if (model.retired) add('model', 'err.modelRetired');
+  const n = promptLength(String(prompt ?? '').trim());
+  if (!n) add('prompt', 'err.promptEmpty');
+  else if (n > PROMPT_LIMIT) add('prompt', 'err.promptTooLong', { n, max: PROMPT_LIMIT });
+  if (model) errors.push(...checkParams(model, params, mode));
+  for (const [slot, f] of [['first', first], ['last', last]]) if (!f?.dataURI && has(f) && !isHttpsURL(f.url)) add(`${slot}URL`, 'err.imageUrl');
+  if (has(last) && !has(first)) add('first', 'err.lastWithoutFirst');
+  else if (model && !model.retired && !(model.modes ?? ['text_to_video']).includes(mode)) {
+    add('first', mode === 'text_to_video' ? 'err.firstFrameRequired' : 'err.modeUnsupported');
+  }
+  return { ok: !errors.length, errors };
+}
+
+export function buildRequest({ model, prompt, params = {}, first = null, last = null }) {
+  const body = { model: model.id, prompt: String(prompt).trim() };
+  if (paramFields(model).length) body.params = normalizeParams(model, params, modeOf(first, last));
+  if (has(first)) {
+    if (first.dataURI) body.first_frame_base64 = first.dataURI;
+    else body.image_url = first.url.trim();
+  }
+  if (has(first) && has(last)) {
+    if (last.dataURI) body.last_frame_base64 = last.dataURI;
+    else body.last_frame_url = last.url.trim();
+  }
+  return body;
+}
+
+export function regenerateRequest(doc, model) {
+  const body = { model: doc.model, prompt: String(doc.orig_prompt ?? '') };
+  if (paramFields(model).length) body.params = normalizeParams(model, doc.params, doc.mode);
+  if (doc.mode && doc.mode !== 'text_to_video') body.images_from = doc.task_id;
+  return body;
+}
+
+/** getRandomValues where randomUUID is missing (plain-HTTP intranet hosts). */
+export function newIdempotencyKey(c = globalThis.crypto) {
+  if (c?.randomUUID) return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
 export class ApiError extends Error {
   constructor({ status, code = null, message = '', params = {}, retryAfter = null }) {
     super(message || code || `HTTP ${status}`);
@@ -11,7 +222,6 @@ export class ApiError extends Error {
   }
 }
 
-/** `{"error":{code, message, params}}`, or anything else (a proxy's page). */
 export function parseError(status, contentType, text, retryAfter = null) {
   let e = null;
   try { e = /json/i.test(contentType ?? '') || /^\s*\{/.test(text) ? JSON.parse(text)?.error : null; } catch { /* not JSON */ }
@@ -20,7 +230,6 @@ export function parseError(status, contentType, text, retryAfter = null) {
   return new ApiError({ status, code: status === 413 ? 'body_too_large' : null, retryAfter: after });
 }
 
-/** An error in the reader's words, from its code and params (never the server's message). */
 export function errorText(err) {
   if (!(err instanceof ApiError) || err.status === 0) return t('err.network');
   const p = err.params;
@@ -34,7 +243,6 @@ export function errorText(err) {
   return t(key ?? (err.code ? 'err.http' : 'err.nonJson'), vars);
 }
 
-/** `onUnauthorized()` runs on any 401 `unauthorized`. */
 export function createApi({ fetchImpl = (...a) => fetch(...a), onUnauthorized = () => {} } = {}) {
   async function send(method, path, { body, headers = {}, query, raw = false } = {}) {
     const qs = new URLSearchParams(Object.entries(query ?? {}).filter(([, v]) => v !== undefined && v !== null && v !== ''));
@@ -82,7 +290,6 @@ export function createApi({ fetchImpl = (...a) => fetch(...a), onUnauthorized = 
   };
 }
 
-/** What the banner says for a health answer (a simulated upstream, configuration problems) or a failure to get one. */
 export function bannerModel(health, error) {
   const problems = (health?.problems ?? []).map((p) => (typeof p === 'string' ? p : [p?.setting, p?.message].filter(Boolean).join(': '))).filter(Boolean);
   return { simulated: !error && health?.upstream?.simulated === true, problems: error ? [] : problems, failure: error };

@@ -3,14 +3,11 @@
 
 import { LOCALES, getLocale, lang, loadLocale, pickLocale, setLocale, t, usd } from './strings.js';
 import { applyStrings, cameraIcon, h, warnIcon } from './dom.js';
-import { bannerModel, createApi, errorText } from './api.js';
-import { catalogView, isSoraModel, normalizeParams, priceUSD } from './catalog.js';
+import { bannerModel, catalogView, createApi, errorText, isSoraModel, newIdempotencyKey, normalizeParams, priceUSD, regenerateRequest } from './api.js';
 import { createGenerateForm } from './generate-form.js';
-import { createJobsPanel } from './jobs-panel.js';
-import { createLibrary, createVideoDialog } from './library.js';
-import { createFeedWatcher } from './poll.js';
-import { isTerminal, statusURLFor } from './status-view.js';
-import { newIdempotencyKey, regenerateRequest } from './validate.js';
+import { createJobsPanel } from './jobs.js';
+import { createLibrary } from './library.js';
+import { createFeedWatcher, isTerminal, statusURLFor } from './status-view.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,60 +19,6 @@ function renderBanner(el, { simulated, problems, failure }) {
   el.replaceChildren(...(parts.length ? [h('span', { class: 'banner-icon' }, warnIcon({ size: 22 })), h('div', {}, parts)] : []));
 }
 
-/** The sign-in screen, shown on any 401 `unauthorized`; waits out `too_many_attempts`. */
-function createSignin({ login, onSignedIn }) {
-  const [screen, main, password, button, error] = ['signin', 'main', 'password', 'signin-button', 'signin-error'].map($);
-  let busy = false;
-  let waitUntil = 0;
-
-  function render() {
-    button.disabled = busy || Date.now() < waitUntil;
-    button.textContent = t(busy ? 'signin.busy' : 'signin.submit');
-  }
-
-  function show(shown) {
-    screen.hidden = !shown;
-    main.hidden = shown;
-    main.inert = shown;
-  }
-
-  $('signin-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (button.disabled) return;
-    busy = Boolean(password.value);
-    error.textContent = busy ? '' : t('signin.empty');
-    render();
-    if (!busy) return password.focus();
-    try {
-      await login(password.value);
-      password.value = '';
-      show(false);
-      onSignedIn();
-    } catch (err) {
-      error.textContent = errorText(err);
-      const wait = err.code === 'too_many_attempts' ? Number(err.params?.retry_after ?? err.retryAfter) : 0;
-      if (wait > 0) {
-        waitUntil = Date.now() + wait * 1000;
-        setTimeout(render, wait * 1000 + 50);
-      }
-      password.select();
-    }
-    busy = false;
-    render();
-  });
-
-  return {
-    show() {
-      if (!screen.hidden) return;
-      for (const d of document.querySelectorAll('dialog[open]')) d.close();
-      show(true);
-      $('signout').hidden = true;
-      render();
-      password.focus();
-    },
-    render,
-  };
-}
 const LOCALE_KEY = 'sora-fcgi.locale';
 let storage = window.localStorage;
 try {
@@ -93,11 +36,16 @@ let session = null;
 let spend = null;
 let health = { data: null, error: '' };
 let feed = null;
-let knownStatusURL = null;   // the shape of every status file URL
+let knownStatusURL = null;
 const tabs = window.BroadcastChannel ? new BroadcastChannel('sora-fcgi') : null;
 
-const api = createApi({ onUnauthorized: () => signin.show() });
-const signin = createSignin({ login: (password) => api.login(password), onSignedIn: () => start() });
+let signin = null;
+/** The sign-in screen, loaded on the first 401. */
+async function showSignin() {
+  signin ??= (await import('./signin.js')).createSignin({ login: (password) => api.login(password), onSignedIn: () => start() });
+  signin.show();
+}
+const api = createApi({ onUnauthorized: showSignin });
 
 const describe = (id) => views.find((m) => m.id === id) ?? { id, label: id ?? '', isSora: isSoraModel(id), retired: true };
 const usableModel = (id) => views.find((m) => m.id === id && !m.retired);
@@ -145,7 +93,6 @@ const actions = {
       return errorText(err);
     }
   },
-  /** Shows the answer's new state at once; null when accepted, else what to say. */
   async retry(doc) {
     try {
       const next = await api.retry(doc.task_id);
@@ -159,7 +106,6 @@ const actions = {
 };
 
 const confirmDialog = $('confirm-dialog');
-/** Deletes after asking, saying what happens to the stored file (`delete_media_with_job`). */
 async function removeJob(doc) {
   const media = session?.delete_media_with_job;
   $('confirm-body').textContent = t(media === true ? 'confirm.withMedia' : media === false ? 'confirm.keepsMedia' : 'confirm.mediaUnknown');
@@ -173,7 +119,7 @@ async function removeJob(doc) {
     return errorText(err);
   }
   jobs.remove(doc.task_id);
-  dialog.close();
+  dialog?.close();
   tabs?.postMessage({ type: 'deleted', id: doc.task_id });
   return true;
 }
@@ -185,9 +131,14 @@ const jobs = createJobsPanel({
     library.upsert(doc, { isNew: true });
   },
 });
-const dialog = createVideoDialog({ dialog: $('video-dialog'), describe, actions, onDelete: (doc) => library.remove(doc) });
+let dialog = null;
+/** A library item in the video dialog, loaded on first use. */
+async function openJob(doc) {
+  dialog ??= (await import('./video-dialog.js')).createVideoDialog({ dialog: $('video-dialog'), describe, actions, onDelete: (d) => library.remove(d) });
+  dialog.open(doc);
+}
 const library = createLibrary({
-  api, describe, errorText, actions, remove: removeJob, openJob: (doc) => dialog.open(doc),
+  api, describe, errorText, actions, remove: removeJob, openJob,
   onList: (answer) => answer.jobs?.forEach(seen),
 });
 const form = createGenerateForm({
@@ -242,7 +193,7 @@ tabs?.addEventListener('message', ({ data }) => {
     submitted(data.job, false);
     statusDocument(data.job.task_id).then((d) => d && library.upsert(d, { isNew: true }), () => {});
   } else if (data.type === 'deleted') onEvent({ type: 'deleted', job: data.id });
-  else if (data.type === 'signed-out') signin.show();
+  else if (data.type === 'signed-out') showSignin();
 });
 document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && feed?.poke());
 
@@ -250,14 +201,14 @@ $('signout').addEventListener('click', async () => {
   await api.logout().catch(() => null);
   feed?.stop();
   tabs?.postMessage({ type: 'signed-out' });
-  signin.show();
+  showSignin();
 });
 
 async function start() {
   try {
     session = await api.session();
   } catch (err) {
-    if (err.code === 'unauthorized') return;   // the sign-in screen is up
+    if (err.code === 'unauthorized') return;
     session = {};
   }
   $('signout').hidden = session.via !== 'session';
@@ -286,7 +237,7 @@ function renderAll() {
   form.render();
   jobs.render();
   library.render();
-  signin.render();
+  signin?.render();
   renderBanner($('health-banner'), bannerModel(health.data, health.error));
 }
 

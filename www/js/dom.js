@@ -2,7 +2,6 @@
 
 import { t } from './strings.js';
 
-/** `h('button', {class, text, dataset, on: {click}, 'aria-…'}, ...children)`: aria, data, role, for are attributes. */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
@@ -28,7 +27,7 @@ export function absoluteURL(url) {
 }
 
 const NS = 'http://www.w3.org/2000/svg';
-const icon = (...paths) => ({ size = 20 } = {}) => {
+export const icon = (...paths) => ({ size = 20 } = {}) => {
   const el = document.createElementNS(NS, 'svg');
   const attrs = { viewBox: '0 0 24 24', width: size, height: size, fill: 'none', stroke: 'currentColor', 'stroke-width': 1.8,
     'stroke-linecap': 'round', 'stroke-linejoin': 'round', class: 'icon', 'aria-hidden': 'true', focusable: 'false' };
@@ -38,7 +37,6 @@ const icon = (...paths) => ({ size = 20 } = {}) => {
 };
 
 export const cameraIcon = icon('M5 6h8a2.5 2.5 0 0 1 2.5 2.5v7A2.5 2.5 0 0 1 13 18H5a2.5 2.5 0 0 1-2.5-2.5v-7A2.5 2.5 0 0 1 5 6zM15.5 10.2 21 7v10l-5.5-3.2');
-export const uploadIcon = icon('M12 16V4M7 9l5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3');
 export const downloadIcon = icon('M12 4v12M7 11l5 5 5-5M4 20h16');
 export const linkIcon = icon('M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1');
 export const closeIcon = icon('M6 6l12 12M18 6 6 18');
@@ -46,3 +44,9 @@ export const warnIcon = icon('M12 3 2 20h20L12 3zM12 10v4M12 17h.01');
 export const copyIcon = icon('M9 9h10v11H9zM5 15V4h10');
 export const editIcon = icon('M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4');
 export const redoIcon = icon('M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5');
+
+/** Adds the styles of the parts loaded on first use (css/later.css, same version as this module). */
+export function loadLaterStyles() {
+  if (document.getElementById('later-css')) return;
+  document.head.append(h('link', { rel: 'stylesheet', id: 'later-css', href: new URL('../css/later.css', import.meta.url).href }));
+}

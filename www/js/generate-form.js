@@ -1,11 +1,10 @@
 // The generate form: model, prompt, the model's parameter controls (from its schema, advanced ones
-// folded), first/last frames, price and submit (Ctrl/Cmd+Enter too). Handlers change the state and
-// call render(). Only a file's bytes decide its type (a text file named .png is refused).
+// folded), first/last frames (frames.js, on demand), price and submit (Ctrl/Cmd+Enter too).
+// Handlers change the state and call render().
 
-import { bytes, t, usd } from './strings.js';
-import { cameraIcon, h, uploadIcon } from './dom.js';
-import { normalizeParams, paramFields, paramLabel, paramValue, priceUSD } from './catalog.js';
-import { PROMPT_LIMIT, buildRequest, checkImageFile, modeOf, newIdempotencyKey, promptLength, sniffImageType, validateRequest } from './validate.js';
+import { t, usd } from './strings.js';
+import { cameraIcon, h } from './dom.js';
+import { PROMPT_LIMIT, buildRequest, modeOf, newIdempotencyKey, normalizeParams, paramFields, paramLabel, paramValue, priceUSD, promptLength, validateRequest } from './api.js';
 
 function createParamFields({ basic, advanced, advancedBox, onChange }) {
   let fields = [];
@@ -75,103 +74,6 @@ function createParamFields({ basic, advanced, advancedBox, onChange }) {
   };
 }
 
-/** `{frame: {dataURI, name, size}}` or `{error}`. */
-async function readImage(blob, name) {
-  const type = sniffImageType(new Uint8Array(await blob.slice(0, 12).arrayBuffer()));
-  const error = checkImageFile({ type, size: blob.size });
-  if (error) return { error };
-  const uri = await new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result));
-    r.onerror = () => reject(r.error);
-    r.readAsDataURL(blob);
-  });
-  return { frame: { dataURI: `data:${type};base64,${uri.slice(uri.indexOf(',') + 1)}`, name, size: blob.size } };
-}
-
-function createFrameInput({ slot, onChange }) {
-  const id = (x) => `frame-${slot}-${x}`;
-  let state = { frame: null, url: '', error: null, formError: null, reading: false };
-
-  const title = h('p', { class: 'frame-title' });
-  const chooseText = h('span');
-  const file = h('input', { type: 'file', id: id('file'), class: 'visually-hidden', accept: 'image/png,image/jpeg,image/webp', 'aria-describedby': `${id('hint')} ${id('error')}` });
-  const hint = h('p', { class: 'hint', id: id('hint') });
-  const zone = h('div', { class: 'dropzone' }, uploadIcon({ size: 22 }), h('label', { class: 'button secondary small file-button' }, chooseText, file), hint);
-  const img = h('img', { alt: '' });
-  const name = h('p', { class: 'image-name' });
-  const remove = h('button', { type: 'button', class: 'button secondary small', on: { click: () => { set(null); onChange(); file.focus(); } } });
-  const preview = h('div', { class: 'image-preview' }, img, h('div', { class: 'image-preview-info' }, name, remove));
-  const error = h('p', { class: 'field-error', id: id('error') });
-  const urlLabel = h('label', { for: id('url') });
-  const url = h('input', { type: 'url', id: id('url'), autocomplete: 'off', placeholder: 'https://…', 'aria-describedby': id('error'),
-    on: { input: () => { state = { ...state, url: url.value, error: null }; render(); onChange(); } } });
-  const el = h('div', { class: 'frame-slot', dataset: { slot } }, title, zone, preview, error, h('div', { class: 'frame-url' }, urlLabel, url));
-
-  async function take(blob, fileName) {
-    if (!blob) return;
-    state = { ...state, error: null, formError: null, reading: true };
-    render();
-    const r = await readImage(blob, fileName || t(`frames.${slot}`)).catch(() => ({ error: { key: 'err.imageRead', vars: {} } }));
-    state = { ...state, reading: false, ...(r.error ? { error: r.error } : { frame: r.frame, url: '' }) };
-    render();
-    onChange();
-  }
-
-  function set(frame) {
-    state = { ...state, frame, url: '', error: null, formError: null };
-    render();
-  }
-
-  file.addEventListener('change', () => {
-    take(file.files[0], file.files[0]?.name);
-    file.value = '';
-  });
-  zone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    zone.classList.add('dragging');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
-  zone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    zone.classList.remove('dragging');
-    take(e.dataTransfer?.files[0], e.dataTransfer?.files[0]?.name);
-  });
-
-  function render() {
-    const f = state.frame;
-    title.textContent = t(`frames.${slot}`);
-    chooseText.textContent = t(`frames.choose.${slot}`);
-    hint.textContent = t(state.reading ? 'upload.reading' : 'upload.hint');
-    remove.textContent = t('upload.remove');
-    remove.setAttribute('aria-label', t(`frames.remove.${slot}`));
-    urlLabel.textContent = t(`frames.url.${slot}`);
-    preview.hidden = !f;
-    zone.hidden = Boolean(f);
-    img.alt = t(`frames.preview.${slot}`);
-    if (f) img.src = f.dataURI;
-    name.textContent = f ? `${f.name} · ${bytes(f.size)}` : '';
-    url.disabled = Boolean(f);
-    url.value = state.url;
-    const shown = state.error ?? state.formError;
-    error.textContent = shown ? t(shown.key, shown.vars) : '';
-  }
-
-  render();
-  return {
-    el, render, take, set,
-    get value() { return state.frame ?? (state.url.trim() ? { url: state.url } : null); },
-    showError(formError) {
-      if (formError?.key !== state.formError?.key) {
-        state = { ...state, formError };
-        render();
-      }
-    },
-    focus() { (state.frame ? remove : state.url ? url : file).focus(); },
-  };
-}
-
-/** `spendLeft()`: USD left today, or null (no cap). */
 export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
   const $ = (id) => document.getElementById(id);
   const form = $('generate-form');
@@ -183,11 +85,21 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
 
   const state = { models: [], selectedId: null, loadError: null, submitting: false, tried: false, errors: [], submitError: '', notice: '' };
   const params = createParamFields({ basic: $('param-fields'), advanced: $('param-advanced'), advancedBox: $('params-advanced'), onChange: changed });
-  const frames = { first: createFrameInput({ slot: 'first', onChange: changed }), last: createFrameInput({ slot: 'last', onChange: changed }) };
-  $('frame-slots').append(frames.first.el, frames.last.el);
+  let frames = null;   // the two slots, once frames are wanted
+  const frame = (s) => frames?.[s].value ?? null;
+  async function loadFrames() {
+    if (!frames) {
+      const { createFrameInput } = await import('./frames.js');
+      frames ??= { first: createFrameInput({ slot: 'first', onChange: changed }), last: createFrameInput({ slot: 'last', onChange: changed }) };
+      $('frame-slots').replaceChildren(frames.first.el, frames.last.el);
+      render();
+    }
+    return frames;
+  }
+  framesBox.addEventListener('toggle', () => framesBox.open && loadFrames());
 
   const model = () => state.models.find((m) => m.id === state.selectedId) ?? null;
-  const mode = () => modeOf(frames.first.value, frames.last.value);
+  const mode = () => modeOf(frame('first'), frame('last'));
   const fieldsNow = () => paramFields(model()?.raw, mode());
   let shownFields = '';
   const showParams = (values = params.values) => {
@@ -198,8 +110,8 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
   function pick(id, values) {
     state.selectedId = id;
     const m = model();
-    if (!m?.supportsFirst) frames.first.set(null);
-    if (!m?.supportsLast) frames.last.set(null);
+    if (!m?.supportsFirst) frames?.first.set(null);
+    if (!m?.supportsLast) frames?.last.set(null);
     if (m?.needsImage) framesBox.open = true;
     showParams(values);
   }
@@ -217,10 +129,10 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
     if (!file || !model()?.supportsFirst) return;
     e.preventDefault();
     framesBox.open = true;
-    (frames.first.value && model().supportsLast ? frames.last : frames.first).take(file, file.name);
+    loadFrames().then((f) => (f.first.value && model().supportsLast ? f.last : f.first).take(file, file.name));
   });
 
-  const input = () => ({ model: model()?.raw, prompt: prompt.value, params: params.values, first: frames.first.value, last: frames.last.value });
+  const input = () => ({ model: model()?.raw, prompt: prompt.value, params: params.values, first: frame('first'), last: frame('last') });
   const price = () => (model() ? priceUSD(model().raw, normalizeParams(model().raw, params.values, mode())) : null);
 
   function changed() {
@@ -247,7 +159,7 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
     ] : []));
     $('params').hidden = !shownFields;
     framesBox.hidden = !m?.supportsFirst;
-    frames.last.el.hidden = !m?.supportsLast;
+    if (frames) frames.last.el.hidden = !m?.supportsLast;
     $('frames-hint').textContent = m ? t(m.needsImage ? 'frames.required' : m.supportsLast ? 'frames.optionalBoth' : 'frames.optional') : '';
     const n = promptLength(prompt.value.trim());
     $('prompt-counter').textContent = `${n} / ${PROMPT_LIMIT}`;
@@ -267,7 +179,7 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
     for (const f of ['model', 'prompt']) $(`${f}-error`).textContent = by.has(f) ? t(by.get(f).key, by.get(f).vars) : '';
     prompt.setAttribute('aria-invalid', String(by.has('prompt')));
     params.showErrors(state.errors.filter((e) => e.field.startsWith('param-')).map((e) => ({ field: e.field, text: t(e.key, e.vars) })));
-    for (const s of ['first', 'last']) frames[s].showError(by.get(s) ?? by.get(`${s}URL`) ?? null);
+    for (const s of ['first', 'last']) frames?.[s].showError(by.get(s) ?? by.get(`${s}URL`) ?? null);
     $('form-errors').hidden = !state.submitError && !by.size;
     $('form-errors').textContent = state.submitError || (by.size ? t('err.summary', { n: by.size }) : '');
   }
@@ -279,7 +191,7 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
     else if (f.startsWith('param-')) params.focus(f);
     else {
       framesBox.open = true;
-      frames[f.startsWith('last') ? 'last' : 'first'].focus();
+      loadFrames().then((fs) => fs[f.startsWith('last') ? 'last' : 'first'].focus());
     }
   }
 
@@ -308,7 +220,7 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
 
   render();
   return {
-    render() { params.render(); frames.first.render(); frames.last.render(); render(); },
+    render() { params.render(); frames?.first.render(); frames?.last.render(); render(); },
     showModelsError(message) { state.loadError = message; render(); },
     setModels(views, selectedId) {
       const changedModel = state.selectedId !== selectedId || !state.models.length;
@@ -316,11 +228,10 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
       if (changedModel) pick(selectedId);
       render();
     },
-    /** Edit: the job's model, parameters, prompt and uploaded frames. */
     async edit(doc) {
       const m = state.models.find((x) => x.id === doc.model && !x.retired);
-      frames.first.set(null);
-      frames.last.set(null);
+      frames?.first.set(null);
+      frames?.last.set(null);
       if (m) pick(m.id, normalizeParams(m.raw, doc.params));
       prompt.value = doc.orig_prompt ?? '';
       changed();
@@ -329,9 +240,10 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
       let notice = m ? '' : t('edit.modelGone');
       const slots = m && doc.mode === 'first_last_frame' ? ['first', 'last'] : m && doc.mode === 'image_to_video' ? ['first'] : [];
       if (slots.length) framesBox.open = true;
+      const { readImage } = slots.length ? await import('./frames.js') : {};
       for (const slot of slots) {
         const r = await api.image(doc.task_id, slot).then((b) => readImage(b, t(`frames.${slot}`))).catch(() => ({}));
-        if (r.frame) frames[slot].set(r.frame);
+        if (r.frame) (await loadFrames())[slot].set(r.frame);
         else notice = t('edit.frameMissing', { slot: t(`frames.${slot}`) });
       }
       changed();

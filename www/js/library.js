@@ -1,16 +1,33 @@
 // The library: filters, search by prompt or id, counts that follow them, posters where there are,
-// one Tab stop per item (arrow keys move inside and between items); an item opens in a <dialog>.
+// one Tab stop per item (arrow keys move inside and between items). Its filter and key moves are
+// pure functions (node tests).
 
-import { cameraIcon, closeIcon, h } from './dom.js';
-import { factsList, failureBox, jobActions, nameFor, soraTag } from './job-card.js';
+import { cameraIcon, h } from './dom.js';
+import { jobActions, nameFor } from './jobs.js';
 import { shortId, statusView } from './status-view.js';
 import { dateTime, t, usd } from './strings.js';
-import { matchesFilters, rovingMove } from './lists.js';
+
+export function matchesFilters(doc, { status = '', model = '', q = '' } = {}) {
+  const needle = q.trim().toLowerCase();
+  return (!status || doc.status === status) && (!model || doc.model === model) && (!needle
+    || String(doc.task_id).toLowerCase().startsWith(needle.replace(/^#/, '')) || String(doc.orig_prompt).toLowerCase().includes(needle));
+}
+
+export function rovingMove(key, { item, control, count, controls }) {
+  const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
+  return {
+    ArrowRight: { item, control: clamp(control + 1, controls) },
+    ArrowLeft: { item, control: clamp(control - 1, controls) },
+    ArrowDown: { item: clamp(item + 1, count), control },
+    ArrowUp: { item: clamp(item - 1, count), control },
+    Home: { item: 0, control: 0 },
+    End: { item: count - 1, control: 0 },
+  }[key] ?? null;
+}
 
 export const PAGE_SIZE = 50;
 const STATUSES = ['succeeded', 'failed', 'cancelled', 'generating', 'transferring', 'queued'];
 
-/** `remove(doc)` → true, false or an error text. */
 export function createLibrary({ api, describe, openJob, remove, actions, onList, errorText }) {
   const $ = (id) => document.getElementById(id);
   const listEl = $('library-list');
@@ -18,9 +35,9 @@ export function createLibrary({ api, describe, openJob, remove, actions, onList,
   const statusSelect = $('library-status');
   const modelSelect = $('library-model');
   let state = { items: [], nextBefore: null, total: null, loading: false, error: '', notice: '', models: [] };
-  let generation = 0;          // older answers are dropped
-  const current = new Map();   // id → the control holding the item's Tab stop
-  const built = new Map();     // unchanged items keep their element
+  let generation = 0;
+  const current = new Map();
+  const built = new Map();
   const filters = () => ({ status: statusSelect.value, model: modelSelect.value, q: q.value.trim() });
   const set = (next) => { state = { ...state, ...next }; render(); };
 
@@ -132,42 +149,11 @@ export function createLibrary({ api, describe, openJob, remove, actions, onList,
     drop,
     setModels(models) { state.models = models; renderFilters(); render(); },
     render() { built.clear(); renderFilters(); render(); },
-    /** A newer document: replaced, added (`isNew`) or dropped, by the filters. */
     upsert(doc, { isNew = false } = {}) {
       const known = state.items.some((j) => j.task_id === doc.task_id);
       if (known && !matchesFilters(doc, filters())) drop(doc.task_id);
       else if (known) set({ items: state.items.map((j) => (j.task_id === doc.task_id && !(j.seq > doc.seq) ? doc : j)) });
       else if (isNew && !state.loading && matchesFilters(doc, filters())) set({ items: [doc, ...state.items], total: state.total === null ? null : state.total + 1 });
     },
-  };
-}
-
-export function createVideoDialog({ dialog, describe, actions, onDelete }) {
-  dialog.addEventListener('close', () => dialog.replaceChildren());
-  dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
-
-  return {
-    open(doc) {
-      const v = statusView(doc);
-      const m = describe(v.model);
-      const video = v.videoURL && h('video', { controls: true, preload: 'metadata', src: v.videoURL, class: 'dialog-video', 'aria-label': nameFor(t('result.video'), v) });
-      if (video && v.posterURL) video.poster = v.posterURL;
-      const acts = jobActions(doc, v, { ...actions, edit: (d) => { dialog.close(); actions.edit(d); } });
-      acts.insertBefore(h('button', { type: 'button', class: 'button danger small', text: t('library.delete'), disabled: !v.terminal,
-        'aria-label': nameFor(t('library.delete'), v), on: { click: () => onDelete(doc) } }), acts.lastChild);
-      const text = (cls, s) => s && h(cls === 'sub' ? 'h3' : 'p', { class: cls === 'sub' ? 'dialog-subtitle' : 'dialog-prompt', text: s });
-      dialog.replaceChildren(h('div', { class: 'dialog-panel' },
-        h('div', { class: 'dialog-head' }, m.isSora && soraTag(), h('h2', { id: 'video-dialog-title', text: m.label }),
-          h('span', { class: `badge badge-${v.status}`, text: t(v.statusKey) }),
-          h('button', { type: 'button', class: 'icon-button dialog-close', 'aria-label': t('dialog.close'), on: { click: () => dialog.close() } }, closeIcon({ size: 18 }))),
-        h('div', { class: ['dialog-body', !video && 'no-media'] },
-          video && h('div', { class: 'dialog-media' }, video),
-          v.failed && failureBox(v, { onRetry: () => actions.retry(doc).then((r) => { if (!r) dialog.close(); return r; }), linkEstimated: doc.link_expiry_estimated === true }),
-          h('div', { class: 'dialog-info' }, factsList(v, { model: m.label, created: true, order: (m.fields ?? []).map((p) => p.name) }),
-            text('sub', t('job.prompt')), text('p', v.prompt), text('sub', v.actualPrompt && t('job.actualPrompt')), text('p', v.actualPrompt), acts))));
-      dialog.showModal();
-      dialog.querySelector('.dialog-close').focus();
-    },
-    close() { if (dialog.open) dialog.close(); },
   };
 }

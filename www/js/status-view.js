@@ -1,10 +1,11 @@
-// A status document (contract §4) as a card says it. No DOM; the clock is passed in.
+// Job status: a status document (contract §4) in our words (phase, times, failure by kind and code),
+// and reading the static files nginx serves, never Swift: a job's status file (backoff 1 → 5 s,
+// stale documents ignored) and the change feed (§7). No DOM; clock, fetch and timers are passed in.
 
 import { bytes, dateTime, duration, t } from './strings.js';
 
 export const STATES = ['queued', 'generating', 'transferring', 'succeeded', 'failed', 'cancelled'];
 export const PHASES = ['queued', 'submitting', 'upstream_queued', 'generating', 'downloading', 'storing', 'done', 'failed', 'cancelled'];
-/** Failure kinds and their codes (contract §5). */
 export const FAILURES = {
   moderation: ['input', 'output', 'stream'],
   upstream: ['http', 'auth', 'model_unavailable', 'rate_limited', 'task_failed', 'task_unknown', 'task_expired', 'unreachable', 'error_in_stream'],
@@ -35,7 +36,6 @@ export function elapsedSeconds(doc, now) {
   return start === null ? null : Math.max(0, (end - start) / 1000);
 }
 
-/** Seconds left by the typical time (negative: slower than usual). */
 export function etaSeconds(doc, typical, now) {
   const start = time(doc.started_at) ?? time(doc.created_at);
   const working = ['submitting', 'upstream_queued', 'generating'].includes(phaseOf(doc));
@@ -47,7 +47,6 @@ export function shownProgress(doc, previous = 0) {
   return Math.max(p, Number(previous) || 0);
 }
 
-/** http(s) or relative, never another scheme. */
 export function safeMediaURL(url) {
   const s = String(url ?? '').trim();
   return !s || (/^[a-z][\w+.-]*:/i.test(s) && !/^https?:\/\//i.test(s)) ? null : s;
@@ -113,10 +112,142 @@ export function statusView(doc, { now = Date.now(), previousProgress = 0, previo
   };
 }
 
-/** Shaped like a known job's `status_url`. */
 export function statusURLFor(id, knownURL) {
   const m = /^(.*\/)[0-9a-z]{26}\.json$/i.exec(knownURL ?? '');
   return `${m ? m[1] : 'status/'}${id}.json`;
 }
 
 export const shortId = (id) => `#${String(id ?? '').slice(-6).toUpperCase()}`;
+
+export const BACKOFF = { base: 1000, factor: 1.5, max: 5000 };
+export const GONE_AFTER_404S = 5;
+
+export const nextDelay = (attempt, { base, factor, max } = BACKOFF) => Math.min(max, Math.round(base * factor ** Math.max(0, Math.floor(Number(attempt) || 0))));
+
+export function isNewer(prev, next) {
+  if (!next || typeof next !== 'object') return false;
+  if (!prev) return true;
+  return Number.isFinite(Number(next.seq)) && !(Number(next.seq) <= Number(prev.seq));
+}
+
+export function mergeDocument(prev, next) {
+  const p = Math.max(Number(prev?.progress) || 0, Number(next.progress) || 0);
+  return { ...next, progress: next.status === 'succeeded' ? Math.max(p, 100) : p };
+}
+
+const get = (fetchImpl, url) => fetchImpl(`${url}${url.includes('?') ? '&' : '?'}_=${Date.now()}`, { cache: 'no-store', headers: { Accept: 'application/json' } });
+
+export function createPoller({ url, fetchImpl, schedule, cancel, onDocument, onError = () => {}, onGone = () => {}, initial = null, backoff = BACKOFF }) {
+  let last = initial;
+  let attempt = 0;
+  let notFound = 0;
+  let failures = 0;
+  let timer = null;
+  let stopped = true;
+  let inFlight = false;
+  const plan = (ms) => { if (!stopped) timer = schedule(tick, ms); };
+
+  async function tick() {
+    timer = null;
+    if (stopped || inFlight) return;
+    inFlight = true;
+    let doc = null;
+    try {
+      const res = await get(fetchImpl, url);
+      notFound = res.status === 404 ? notFound + 1 : 0;
+      if (res.ok) {
+        doc = await res.json();
+        failures = 0;
+      } else onError({ status: res.status, count: ++failures });
+    } catch (error) {
+      onError({ status: 0, error, count: ++failures });
+    } finally {
+      inFlight = false;
+    }
+    if (stopped) return;
+    if (notFound >= GONE_AFTER_404S) {
+      stopped = true;
+      onGone();
+      return;
+    }
+    if (doc && isNewer(last, doc)) {
+      attempt = !last || last.status !== doc.status ? 0 : attempt + 1;
+      last = mergeDocument(last, doc);
+      onDocument(last);
+      if (isTerminal(last.status)) {
+        stopped = true;
+        return;
+      }
+    } else attempt += 1;
+    plan(nextDelay(attempt, backoff));
+  }
+
+  return {
+    start(firstDelay = 0) {
+      if (!stopped) return;
+      stopped = false;
+      plan(firstDelay);
+    },
+    stop() {
+      stopped = true;
+      if (timer !== null) cancel(timer);
+      timer = null;
+    },
+    poke() {
+      attempt = 0;
+      if (timer !== null) cancel(timer);
+      stopped = false;
+      plan(0);
+    },
+    get last() { return last; },
+    get running() { return !stopped; },
+  };
+}
+
+export function feedDelta(lastSeq, doc) {
+  if (!Number.isFinite(doc?.seq)) return { seq: lastSeq, events: [], reload: false, spend: null };
+  const spend = doc.spend && typeof doc.spend === 'object' ? doc.spend : null;
+  if (lastSeq === null || doc.seq === lastSeq) return { seq: doc.seq, events: [], reload: false, spend };
+  const events = (Array.isArray(doc.events) ? doc.events : [])
+    .filter((e) => Number.isFinite(e?.seq) && typeof e.job === 'string').sort((a, b) => a.seq - b.seq);
+  // A feed that went back was reset; one past what we saw has dropped events.
+  const reload = doc.seq < lastSeq || !events.length || lastSeq < events[0].seq - 1;
+  return { seq: doc.seq, events: reload ? [] : events.filter((e) => e.seq > lastSeq), reload, spend };
+}
+
+export function createFeedWatcher({ url, fetchImpl, schedule, cancel, onEvents, onReload, onSpend = () => {}, interval = 1500 }) {
+  let seq = null;
+  let timer = null;
+  let stopped = false;
+
+  async function tick() {
+    timer = null;
+    let ok = false;
+    try {
+      const res = await get(fetchImpl, url);
+      if (res.ok) {
+        const d = feedDelta(seq, await res.json());
+        ok = true;
+        seq = d.seq;
+        if (!stopped && d.spend) onSpend(d.spend);
+        if (!stopped && d.reload) onReload();
+        else if (!stopped && d.events.length) onEvents(d.events);
+      }
+    } catch { /* retried below */ }
+    if (!stopped) timer = schedule(tick, ok ? interval : Math.max(interval, 5000));
+  }
+
+  timer = schedule(tick, 0);
+  return {
+    stop() {
+      stopped = true;
+      if (timer !== null) cancel(timer);
+    },
+    poke() {
+      if (stopped || timer === null) return;
+      cancel(timer);
+      timer = schedule(tick, 0);
+    },
+    get seq() { return seq; },
+  };
+}

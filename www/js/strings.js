@@ -45,7 +45,6 @@ export function dateTime(iso, l = lang(), timeZone = undefined) {
   return Number.isNaN(d.getTime()) ? '' : new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
 }
 
-/** `3 min 5 sec`: the two largest units. */
 export function duration(seconds, l = lang()) {
   const s = Math.max(0, Math.round(Number(seconds) || 0));
   const u = (n, unit) => new Intl.NumberFormat(l, { style: 'unit', unit, unitDisplay: 'short' }).format(n);

@@ -1,11 +1,14 @@
-// A job's card: the phase in our words, progress and times (the upstream's raw stage folded away),
-// then the result or the failure (from kind and code; Retry only when `can_retry`), the parameters
-// used and the reuse actions, which library items and the dialog share.
+// The jobs column: every job in progress (anyone's) and the latest results, one card each. A card
+// says the phase in our words, progress and times (the upstream's raw stage folded away), then the
+// result or the failure (from kind and code; Retry only when `can_retry`), the parameters used and
+// the reuse actions, which library items and the dialog share. Unfinished cards poll their status
+// file; feed events poke them. What this browser remembers (localStorage): the jobs it follows and
+// the cards closed.
 
 import { absoluteURL, cameraIcon, closeIcon, copyIcon, downloadIcon, editIcon, h, linkIcon, redoIcon, warnIcon } from './dom.js';
 import { bytes, dateTime, duration, t, usd } from './strings.js';
-import { paramRows } from './catalog.js';
-import { shortId, statusView } from './status-view.js';
+import { paramRows } from './api.js';
+import { createPoller, isTerminal, shortId, statusView } from './status-view.js';
 
 async function copyText(text) {
   try {
@@ -21,7 +24,6 @@ async function copyText(text) {
   }
 }
 
-/** A unique name: `Regenerate: a red fox… #F0H2J4`. */
 export const nameFor = (action, v) => `${action}: ${v.prompt.length > 40 ? `${v.prompt.slice(0, 40)}…` : v.prompt} ${shortId(v.taskId)}`;
 
 export function factsList(v, { model = '', created = false, order = [] } = {}) {
@@ -32,7 +34,6 @@ export function factsList(v, { model = '', created = false, order = [] } = {}) {
   return h('dl', { class: 'job-facts' }, rows.filter(([, x]) => x).map(([k, x]) => [h('dt', { text: k }), h('dd', { text: x })]));
 }
 
-/** `actions`: {regenerate(doc) → message, edit, priceOf, usable}. */
 export function jobActions(doc, v, actions, { media = true } = {}) {
   const feedback = h('p', { class: 'copy-feedback', role: 'status' });
   const button = (icon, text, click, extra = {}) => h('button', { type: 'button', class: 'button secondary small',
@@ -63,7 +64,6 @@ export function jobActions(doc, v, actions, { media = true } = {}) {
 
 export const soraTag = () => h('span', { class: 'tag tag-sora2' }, cameraIcon({ size: 14 }), 'Sora 2');
 
-/** `v`: a failed job's statusView; `onRetry()` → null when accepted, else `{text, again}`. */
 export function failureBox(v, { onRetry, linkEstimated = false }) {
   const f = v.failure;
   const problem = h('p', { class: 'retry-problem', role: 'alert' });
@@ -92,12 +92,11 @@ export function failureBox(v, { onRetry, linkEstimated = false }) {
   return box;
 }
 
-/** `actions`: media-actions' plus cancel, retry, dismiss. */
-export function createJobCard({ doc: first, describe, actions }) {
+function createJobCard({ doc: first, describe, actions }) {
   let doc = { status: 'queued', progress: 0, ...first };
-  let shown = 0;          // progress and elapsed time shown never go back
+  let shown = 0;
   let elapsedShown = 0;
-  let problem = null;     // 'poll' | 'gone' | a refused cancel
+  let problem = null;
   let bodyFor = null;
   const id = doc.task_id;
   const part = (tag, cls, ...kids) => h(tag, { class: cls }, ...kids);
@@ -139,7 +138,6 @@ export function createJobCard({ doc: first, describe, actions }) {
     }
     body.replaceChildren(...[video || (v.succeeded && h('p', { class: 'hint', text: t('result.noVideo') })),
       v.failed && failureBox(v, { onRetry: () => actions.retry(doc), linkEstimated: doc.link_expiry_estimated === true }),
-      v.status === 'cancelled' && h('p', { class: 'hint', text: t('job.cancelledNote') }),
       v.terminal && factsList(v, { model: m.label, order: (m.fields ?? []).map((p) => p.name) }),
       v.terminal && jobActions(doc, v, actions)].filter(Boolean));
   }
@@ -187,5 +185,127 @@ export function createJobCard({ doc: first, describe, actions }) {
     },
     setProblem(p) { problem = p; render(); },
     get document() { return doc; },
+  };
+}
+
+export const STORAGE_KEY = 'sora-fcgi.jobs.v1';
+export const DISMISSED_KEY = 'sora-fcgi.dismissed.v1';
+export const MAX_KEPT = 50;
+export const MAX_DISMISSED = 200;
+
+const valid = (e) => typeof e?.task_id === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(e?.task_id) && typeof e?.status_url === 'string' && e.status_url !== '';
+
+function read(storage, key) {
+  try {
+    const v = JSON.parse(storage.getItem(key) ?? '[]');
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
+
+function write(storage, key, list) {
+  try {
+    storage.setItem(key, JSON.stringify(list));
+  } catch { /* full or disabled (private mode): remembering is a convenience */ }
+}
+
+export const loadJobs = (storage) => read(storage, STORAGE_KEY).filter(valid);
+
+export const recordFrom = (doc, now) => ({ task_id: doc.task_id, status_url: doc.status_url, model: doc.model ?? '',
+  orig_prompt: doc.orig_prompt ?? '', submitted_at: doc.created_at ?? new Date(now).toISOString() });
+
+export function rememberJob(storage, record) {
+  if (valid(record)) write(storage, STORAGE_KEY, [...loadJobs(storage).filter((j) => j.task_id !== record.task_id), record].slice(-MAX_KEPT));
+}
+
+export const forgetJob = (storage, id) => write(storage, STORAGE_KEY, loadJobs(storage).filter((j) => j.task_id !== id));
+
+export const loadDismissed = (storage) => new Set(read(storage, DISMISSED_KEY).filter((x) => typeof x === 'string'));
+
+export const dismiss = (storage, id) => write(storage, DISMISSED_KEY, [...read(storage, DISMISSED_KEY).filter((x) => x !== id), id].slice(-MAX_DISMISSED));
+
+export const LATEST = 3;
+
+export function createJobsPanel({ list, empty, storage, describe, actions, onDocument }) {
+  const entries = new Map();
+  const running = (e) => !isTerminal(e.card.document.status);
+  const updateEmpty = () => { empty.hidden = entries.size > 0; };
+
+  function add(doc, { top = true, follow = false } = {}) {
+    const id = doc.task_id;
+    if (follow && !isTerminal(doc.status)) rememberJob(storage, recordFrom(doc, Date.now()));
+    let e = entries.get(id);
+    if (e) {
+      if (doc.seq > (e.card.document.seq ?? 0)) e.card.update(doc);
+      if (!isTerminal(doc.status)) e.poller.poke();
+      return e;
+    }
+    e = {};
+    e.card = createJobCard({ doc, describe, actions: { ...actions, dismiss: () => close(id),
+      retry: async (d) => actions.retry(d).then((r) => { if (!r) e.poller.poke(); return r; }) } });
+    e.poller = createPoller({
+      url: doc.status_url, fetchImpl: (...a) => fetch(...a), schedule: setTimeout, cancel: clearTimeout, initial: doc.seq ? doc : null,
+      onDocument(next) {
+        e.card.update(next);
+        onDocument(next);
+        if (isTerminal(next.status)) forgetJob(storage, id);
+      },
+      onError: ({ count }) => count >= 3 && e.card.setProblem('poll'),
+      onGone() {
+        forgetJob(storage, id);
+        e.card.setProblem('gone');
+      },
+    });
+    entries.set(id, e);
+    list[top ? 'prepend' : 'append'](e.card.el);
+    if (!isTerminal(doc.status)) e.poller.start(doc.seq ? 1000 : 300);
+    updateEmpty();
+    return e;
+  }
+
+  function remove(id) {
+    const e = entries.get(id);
+    if (!e) return;
+    e.poller.stop();
+    e.card.el.remove();
+    entries.delete(id);
+    forgetJob(storage, id);
+    updateEmpty();
+  }
+
+  function close(id) {
+    const el = entries.get(id).card.el;
+    const next = el.nextElementSibling ?? el.previousElementSibling ?? document.getElementById('jobs-title');
+    dismiss(storage, id);
+    remove(id);
+    next.focus();
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') for (const e of entries.values()) if (running(e)) e.poller.poke();
+  });
+  setInterval(() => { for (const e of entries.values()) if (running(e)) e.card.render(); }, 1000);
+
+  updateEmpty();
+  return {
+    submitted: (job) => add(job, { follow: true }),
+    show: (doc) => add(doc),
+    seed(docs) {
+      const closed = loadDismissed(storage);
+      for (const r of loadJobs(storage)) add({ ...r, created_at: r.submitted_at });
+      const latest = docs.filter((d) => isTerminal(d.status) && !closed.has(d.task_id)).slice(0, LATEST);
+      for (const d of [...docs].reverse()) if (!isTerminal(d.status) || latest.includes(d)) add(d);
+    },
+    event({ job: id, status, progress }) {
+      const e = entries.get(id);
+      const d = e.card.document;
+      if (isTerminal(status) && status !== d.status) e.card.update({ ...d, status, progress: progress ?? d.progress, pending: true });
+      e.poller.poke();
+    },
+    remove,
+    has: (id) => entries.has(id),
+    focus: (id) => entries.get(id)?.card.el.focus(),
+    render() { for (const e of entries.values()) e.card.render(); },
   };
 }
