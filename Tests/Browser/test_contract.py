@@ -404,3 +404,49 @@ def test_budget_left_and_a_refused_generate(page_factory):
     page.select_option("#model", "sora-v2-landscape")
     page.click("#submit-button")
     expect(page.locator("#form-errors")).to_contain_text("跨站请求")
+
+
+# --- issue 10 §10: automated accessibility ----------------------------------------------------------
+
+def axe_problems(page):
+    from axe_playwright_python.sync_playwright import Axe
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("state", ["empty", "running", "finished", "failed", "library", "dialog", "confirm", "sign-in"])
+def test_no_serious_or_critical_axe_violations(page_factory, state):
+    pytest.importorskip("axe_playwright_python")
+    fake = ContractFake(signed_in=state != "sign-in")
+    if state in ("running", "library"):
+        fake.run(fake.create(prompt="a slow pan over a harbour at dusk")["task_id"], progress=42)
+    if state in ("finished", "library", "dialog", "confirm"):
+        j = fake.create(prompt="a red fox running through fresh snow", params={"duration": 8})
+        fake.run(j["task_id"])
+        fake.succeed(j["task_id"])
+    if state in ("failed", "library"):
+        j = fake.create(prompt="a famous actor in a fight")
+        fake.fail(j["task_id"], kind="moderation", code="input", params={"upstream_code": "InputTextSensitiveContentDetected"})
+    page = page_factory(setup=fake.install, ready="#signin:not([hidden])" if state == "sign-in" else "#model:enabled")
+    if state != "sign-in":
+        expect(page.locator("#library-state")).not_to_have_text("加载中…")
+    if state in ("running", "finished", "failed"):
+        expect(page.locator(f'#job-list .job-card[data-status="{ {"running": "generating", "finished": "succeeded", "failed": "failed"}[state] }"]')).to_have_count(1)
+    if state == "dialog":
+        page.locator("#library-list .thumb").first.click()
+        page.wait_for_selector("#video-dialog[open] .dialog-close")
+    if state == "confirm":
+        page.locator("#library-list .lib-delete").first.click()
+        page.wait_for_selector("#confirm-dialog[open]")
+    if state == "empty":
+        page.click("#frames summary")
+        page.wait_for_selector(".frame-slot")
+    assert axe_problems(page) == []
+
+
+def test_the_accessibility_check_can_fail(page_factory):
+    pytest.importorskip("axe_playwright_python")
+    page = page_factory(setup=ContractFake().install)
+    page.evaluate("() => document.querySelector('#generate-form').append(document.createElement('button'))")
+    assert any(p.startswith("button-name") for p in axe_problems(page))

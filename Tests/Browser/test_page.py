@@ -450,3 +450,28 @@ def test_a_job_made_through_the_api_by_another_client_shows(page_factory, api):
     page.wait_for_selector(f'#job-list .job-card[data-task-id="{job["task_id"]}"]', timeout=5_000)
     page.wait_for_selector(f'#library-list .lib-item[data-task-id="{job["task_id"]}"]', timeout=5_000)
     wait_for_status(page, job["task_id"], "succeeded")
+
+
+def test_assets_are_compressed_and_cached_by_version(base_url, api):
+    import gzip
+    import re as _re
+    import urllib.request
+    from page_support import TOKEN
+
+    def get(path, **headers):
+        req = urllib.request.Request(base_url + path, headers={"Accept-Encoding": "gzip", **headers})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read()
+            return r.headers, gzip.decompress(body) if r.headers["Content-Encoding"] == "gzip" else body
+    headers, html = get("")
+    assert headers["Cache-Control"] == "no-cache", "index.html is revalidated, so a new asset version is seen at once"
+    version = _re.search(rb'src="v/([0-9a-f]+)/js/app\.js"', html).group(1).decode()
+    for path, kind in ((f"v/{version}/js/app.js", "javascript"), (f"v/{version}/css/app.css", "css"), (f"v/{version}/js/strings-zh.js", "javascript")):
+        headers, body = get(path)
+        assert kind in headers["Content-Type"]
+        assert headers["Content-Encoding"] == "gzip", path
+        assert "max-age=31536000" in headers["Cache-Control"] and "immutable" in headers["Cache-Control"], path
+    headers, _ = get("js/app.js")
+    assert "immutable" not in (headers["Cache-Control"] or ""), "unversioned names are not cached for long"
+    headers, _ = get("api/models", Authorization=f"Bearer {TOKEN}")
+    assert headers["Content-Encoding"] == "gzip" and "json" in headers["Content-Type"]
