@@ -145,6 +145,7 @@ extension Router {
                 mediaDeleted = true
             }
         }
+        if let request = spool.readRequest(id) { Transfer.removePartial(config: config, store: store, spool: spool, request: request) }
         spool.deleteJob(id)
         EventLog(path: spool.eventsLog).write("job_deleted", job: id, fields: ["media_deleted": mediaDeleted])
         return .json(200, ["deleted": JSONScalar.string(id), "media_deleted": .bool(mediaDeleted)])

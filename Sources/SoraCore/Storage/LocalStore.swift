@@ -34,6 +34,22 @@ public struct LocalStore: VideoStore {
         return StoredObject(key: key, url: publicURL(key: key), size: FileIO.size(target) ?? 0)
     }
 
+    /// A dot-file beside the final one (nginx serves no dot-files), so the finished download
+    /// becomes the stored video by a rename: written once, fsynced once.
+    public func stagingPath(forKey key: String) -> String? {
+        let target = "\(root)/\(key)"
+        let dir = (target as NSString).deletingLastPathComponent
+        return "\(dir)/.\((key as NSString).lastPathComponent).part"
+    }
+
+    public func adopt(file: String, key: String, contentType: String) throws -> StoredObject {
+        let target = "\(root)/\(key)"
+        chmod(file, 0o644)
+        guard rename(file, target) == 0 else { throw FileIO.Failure("cannot rename onto", target) }
+        FileIO.syncDirectory((target as NSString).deletingLastPathComponent)
+        return StoredObject(key: key, url: publicURL(key: key), size: FileIO.size(target) ?? 0)
+    }
+
     public func delete(key: String) throws {
         guard !key.contains("..") else { return }
         FileIO.remove("\(root)/\(key)")

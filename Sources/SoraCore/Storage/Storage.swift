@@ -12,6 +12,19 @@ public protocol VideoStore: Sendable {
     func delete(key: String) throws
     /// The URL a reader should use now (a fresh signed URL for private buckets).
     func publicURL(key: String) -> String
+    /// Where a download for `key` should be written so that `adopt` keeps it without a copy (the
+    /// local store: a hidden file beside the final one, on the same filesystem), or nil: download
+    /// into the spool, then `store` uploads it.
+    func stagingPath(forKey key: String) -> String?
+    /// Keeps a complete, fsynced file written at `stagingPath(forKey:)` under `key`.
+    func adopt(file: String, key: String, contentType: String) throws -> StoredObject
+}
+
+extension VideoStore {
+    public func stagingPath(forKey key: String) -> String? { nil }
+    public func adopt(file: String, key: String, contentType: String) throws -> StoredObject {
+        try store(file: file, key: key, contentType: contentType)
+    }
 }
 
 /// The result of a successful store.
