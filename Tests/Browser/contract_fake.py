@@ -64,8 +64,12 @@ def now_iso(offset=0.0):
     return (datetime.now(timezone.utc) + timedelta(seconds=offset)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+_last_ms = [0]
+
+
 def new_id():
-    t = int(time.time() * 1000)
+    """A job id like the core's: 10 characters of milliseconds (kept rising) and 16 random ones."""
+    t = _last_ms[0] = max(int(time.time() * 1000), _last_ms[0] + 1)
     head = "".join(CROCKFORD[(t >> (5 * i)) & 31] for i in reversed(range(10)))
     return head + "".join(secrets.choice(CROCKFORD) for _ in range(16))
 
@@ -157,7 +161,7 @@ class ContractFake:
 
     def succeed(self, job_id, poster=True):
         return self.update(job_id, status="succeeded", phase="done", progress=100, queue_position=None,
-                           video_url=f"/fake-media/{job_id}.mp4", poster_url=f"/fake-media/{job_id}.png" if poster else None,
+                           video_url=f"/fake-media/{job_id}.mp4", poster_url=f"/fake-media/{job_id}.webp" if poster else None,
                            size_bytes=len((MEDIA / "landscape-10s.mp4").read_bytes()), cost_state="settled",
                            cost_usd=self.jobs[job_id]["price_usd"], finished_at=now_iso(), can_cancel=False, can_retry=False)
 
@@ -196,8 +200,8 @@ class ContractFake:
 
     def _media(self, route):
         path = urlparse(route.request.url).path
-        if path.endswith(".png"):
-            return route.fulfill(status=200, content_type="image/png", body=png_bytes(160, 90))
+        if path.endswith(".webp"):
+            return route.fulfill(status=200, content_type="image/webp", body=(MEDIA / "poster-landscape.webp").read_bytes())
         route.fulfill(status=200, content_type="video/mp4", body=(MEDIA / "landscape-10s.mp4").read_bytes())
 
     def _api(self, route):

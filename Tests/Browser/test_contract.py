@@ -8,7 +8,7 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed").expect
 
 from page_support import api, artifacts, base_url, browser, page_factory, png_bytes, sim_url, stack_under_test  # noqa: F401
-from contract_fake import ContractFake
+from contract_fake import ContractFake, now_iso
 
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
@@ -90,6 +90,7 @@ def test_first_and_last_frames_where_the_model_takes_them(open_fake, fake, tmp_p
     last.write_bytes(png_bytes(36, 64))
     page = open_fake()
     page.click("#frames summary")
+    page.wait_for_selector('.frame-slot[data-slot="first"]')   # frame upload loads on first use
     assert page.locator('.frame-slot[data-slot="last"]').is_visible()
     page.set_input_files("#frame-last-file", str(last))
     page.fill("#prompt", "from dawn to dusk")
@@ -441,7 +442,7 @@ def test_no_serious_or_critical_axe_violations(page_factory, state):
         page.wait_for_selector("#confirm-dialog[open]")
     if state == "empty":
         page.click("#frames summary")
-        page.wait_for_selector(".frame-slot")
+        page.wait_for_selector('.frame-slot[data-slot="first"]')   # frame upload loads on first use
     assert axe_problems(page) == []
 
 
@@ -450,3 +451,34 @@ def test_the_accessibility_check_can_fail(page_factory):
     page = page_factory(setup=ContractFake().install)
     page.evaluate("() => document.querySelector('#generate-form').append(document.createElement('button'))")
     assert any(p.startswith("button-name") for p in axe_problems(page))
+
+
+def test_zz_screenshots(page_factory, artifacts):
+    """The README's pictures (docs/screenshot-desktop.png, docs/screenshot-phone.png are copies of
+    Tests/artifacts/page-*.png): a job in progress, a result, a failure and the library, at
+    1440×900 and 390×844, from the fake so the states and prompts are the same every time."""
+    fake = ContractFake()
+    lib = [("a lighthouse on a cliff in a storm, waves breaking", "succeeded"), ("paper lanterns rising over a river at night", "succeeded"),
+           ("a famous actor in a street fight", "failed"), ("time-lapse of clouds over snowy mountains", "succeeded")]
+    for prompt, end in lib:
+        j = fake.create(model_id="wan-2-6", prompt=prompt, params={"duration": 5, "resolution": "1080p"})
+        fake.run(j["task_id"])
+        if end == "succeeded":
+            fake.succeed(j["task_id"])
+        else:
+            fake.fail(j["task_id"], kind="moderation", code="input", params={"upstream_code": "DataInspectionFailed"})
+    done = fake.create(prompt="a red fox running through fresh snow at dawn, cinematic", params={"duration": 8, "resolution": "1080p"},
+                       created_at=now_iso(-214))
+    fake.run(done["task_id"])
+    fake.succeed(done["task_id"])
+    running = fake.create(prompt="a paper boat drifting down a rainy street at night, neon reflections",
+                          params={"duration": 10, "resolution": "720p", "ratio": "9:16"}, created_at=now_iso(-95))
+    fake.run(running["task_id"], progress=42)
+    for name, (w, h) in {"desktop": (1440, 900), "phone": (390, 844)}.items():
+        page = page_factory(width=w, height=h, setup=fake.install)
+        expect(card(page, done["task_id"]).locator("video")).to_have_count(1)
+        page.wait_for_function("v => v.readyState >= 2", arg=card(page, done["task_id"]).locator("video").element_handle())
+        expect(card(page, running["task_id"]).locator(".job-status")).to_contain_text("42%")
+        page.screenshot(path=str(artifacts / f"page-{name}.png"))
+        page.screenshot(path=str(artifacts / f"page-{name}-full.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= w, f"no horizontal scrolling at {w}px"

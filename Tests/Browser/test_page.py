@@ -108,6 +108,7 @@ def test_validation_messages(page_factory, tmp_path):
     assert page.locator("#prompt").get_attribute("aria-invalid") == "true"
     page.fill("#prompt", "a lighthouse in a storm")
     page.click("#frames summary")
+    page.wait_for_selector('.frame-slot[data-slot="first"]')   # frame upload loads on first use
     page.fill("#frame-first-url", "http://example.com/a.png")
     page.click("#submit-button")
     expect(page.locator("#frame-first-error")).to_contain_text("https://")
@@ -157,6 +158,7 @@ def test_image_to_video_with_uploaded_png(page_factory, api, sim_url, tmp_path):
     page = page_factory()
     choose_model(page, "sora-v2-portrait")
     page.click("#frames summary")
+    page.wait_for_selector('.frame-slot[data-slot="first"]')   # frame upload loads on first use
     assert page.locator('.frame-slot[data-slot="last"]').is_hidden(), "this model takes no last frame"
     page.set_input_files("#frame-first-file", str(png))
     page.wait_for_selector('.frame-slot[data-slot="first"] .image-preview:not([hidden])')
@@ -177,6 +179,7 @@ def test_image_to_video_with_uploaded_png(page_factory, api, sim_url, tmp_path):
 def test_image_checks_by_content_one_error_at_a_time_drop_and_paste(page_factory, tmp_path):
     page = page_factory()
     page.click("#frames summary")
+    page.wait_for_selector('.frame-slot[data-slot="first"]')   # frame upload loads on first use
     error = page.locator("#frame-first-error")
     fake_png = tmp_path / "notes.png"
     fake_png.write_text("hello, I am a text file with a .png name")
@@ -475,3 +478,4 @@ def test_assets_are_compressed_and_cached_by_version(base_url, api):
     assert "immutable" not in (headers["Cache-Control"] or ""), "unversioned names are not cached for long"
     headers, _ = get("api/models", Authorization=f"Bearer {TOKEN}")
     assert headers["Content-Encoding"] == "gzip" and "json" in headers["Content-Type"]
+

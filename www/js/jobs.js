@@ -164,7 +164,7 @@ function createJobCard({ doc: first, describe, actions }) {
     if (!v.terminal && statusLine.textContent !== line) statusLine.textContent = line;
     const time = v.elapsed === null ? '' : t(v.terminal ? 'job.took' : 'job.elapsed', { time: duration(v.elapsed) });
     meta.textContent = [time, dateTime(v.createdAt), shortId(id)].filter(Boolean).join(' · ');
-    stage.hidden = !v.stage;
+    stage.hidden = !v.stage || v.terminal;
     stageSummary.textContent = t('job.upstreamStage');
     stageText.textContent = v.stage;
     cancel.hidden = !v.canCancel;
