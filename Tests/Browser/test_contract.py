@@ -3,6 +3,7 @@ states a real stack cannot produce on demand: every phase and failure code, can_
 live updates from the change feed, sign-in and budget answers. nginx still serves the page."""
 import json
 import re
+import time
 
 import pytest
 expect = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed").expect
@@ -144,11 +145,12 @@ def test_phases_in_our_words_with_position_elapsed_and_time_left(open_fake, fake
     assert "task running" not in c.locator(".job-status").inner_text(), "the provider's raw stage is folded away"
     c.locator(".job-stage summary").click()
     expect(c.locator(".job-stage-text")).to_have_text("task running (42%)")
-    seconds = []
-    for _ in range(3):
-        page.wait_for_timeout(1100)
-        seconds.append(c.locator(".job-meta").inner_text())
-    assert len(set(seconds)) == 3, f"elapsed time runs: {seconds}"
+    meta = c.locator(".job-meta")
+    seen = [meta.inner_text()]
+    for _ in range(2):   # the elapsed time runs: the line changes without a new document
+        page.wait_for_function("([el, old]) => el.textContent !== old", arg=[meta.element_handle(), seen[-1]])
+        seen.append(meta.inner_text())
+    assert len(set(seen)) == 3 and all(s.startswith("Elapsed") for s in seen), seen
 
 
 def test_a_terminal_state_shows_at_once_from_the_feed(open_fake, fake):
@@ -157,9 +159,17 @@ def test_a_terminal_state_shows_at_once_from_the_feed(open_fake, fake):
     page = open_fake()
     c = card(page, job["task_id"])
     expect(c).to_have_attribute("data-status", "generating")
-    page.wait_for_timeout(7000)   # nothing changes: the card's poller backs off to 5 s
+    # Nothing changes: the card's poller backs off. Wait until its polls are 3 s apart or more.
+    polled = lambda r: f"/status/{job['task_id']}.json" in r.url
+    last = time.monotonic()
+    while True:
+        page.wait_for_event("request", polled, timeout=10_000)
+        now = time.monotonic()
+        if now - last >= 3:
+            break
+        last = now
     fake.succeed(job["task_id"])
-    expect(c).to_have_attribute("data-status", "succeeded", timeout=2_500)
+    expect(c).to_have_attribute("data-status", "succeeded", timeout=2_500)   # the feed, not the next poll
 
 
 # --- issue 10 §3, §6: failures in the reader's words, honest Retry --------------------------------
