@@ -50,8 +50,12 @@ def stack_under_test(request):
             return
         import sys
         sys.path.insert(0, str(ROOT / "Tests" / "EndToEnd"))
-        from stack import Stack, free_port, stack_dir
-        st = Stack(stack_dir("browser"), free_port(), extra_env={"SORA_SIM_ARGS": "--step-delay 0.2 --steps 4 --link-ttl 3600",
+        import tempfile
+        from stack import Stack, free_port
+        # Its own prefix: other test sessions on the machine clean up `sora-e2e-*` directories.
+        state = tempfile.mkdtemp(prefix="sora-browser-")
+        os.chmod(state, 0o755)
+        st = Stack(state, free_port(), extra_env={"SORA_SIM_ARGS": "--step-delay 0.2 --steps 4 --link-ttl 3600",
                                                                        "SORA_RETRY_BASE_DELAY": "1", "SORA_POLL_INTERVAL": "0.3",
                                                                        "SORA_POLL_SLOW_INTERVAL": "0.3",
                                                                        "SORA_ADMIN_PASSWORD": PASSWORD, "SORA_ADMIN_TOKEN": TOKEN})

@@ -1,7 +1,5 @@
-// The API (contract): the catalog it gives (§2: models, their parameters as fields and words, the
-// price they give, the figure the server reserves), the requests the page makes (§3: the form's
-// rules, the generate body), the client (§6) and every error in the reader's words (the server's
-// message is never shown). No DOM; errors of the form are string keys.
+// The API (contract): the catalog and its prices, the requests the page makes, the client, and
+// every error in the reader's words (never the server's message). No DOM.
 
 import { duration, hasString, t, usd } from './strings.js';
 

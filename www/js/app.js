@@ -1,5 +1,5 @@
-// The page shell: wires the parts together, the banner, the sign-in screen, and keeps the page live
-// from the static change feed (everyone's jobs) and a BroadcastChannel (this browser's other tabs).
+// The page shell: wiring, banner, sign-in on 401, live updates from the change feed (everyone's
+// jobs) and a BroadcastChannel (this browser's tabs).
 
 import { LOCALES, getLocale, lang, loadLocale, pickLocale, setLocale, t, usd } from './strings.js';
 import { applyStrings, cameraIcon, h, warnIcon } from './dom.js';

@@ -1,6 +1,5 @@
-// The generate form: model, prompt, the model's parameter controls (from its schema, advanced ones
-// folded), first/last frames (frames.js, on demand), price and submit (Ctrl/Cmd+Enter too).
-// Handlers change the state and call render().
+// The generate form: model, prompt, the model's parameter controls (advanced ones folded), frames
+// (frames.js, on demand), price and submit (Ctrl/Cmd+Enter too).
 
 import { t, usd } from './strings.js';
 import { cameraIcon, h } from './dom.js';

@@ -1,9 +1,5 @@
-// The jobs column: every job in progress (anyone's) and the latest results, one card each. A card
-// says the phase in our words, progress and times (the upstream's raw stage folded away), then the
-// result or the failure (from kind and code; Retry only when `can_retry`), the parameters used and
-// the reuse actions, which library items and the dialog share. Unfinished cards poll their status
-// file; feed events poke them. What this browser remembers (localStorage): the jobs it follows and
-// the cards closed.
+// The jobs column: a card per job in progress (anyone's) or recent result, and the pieces
+// library items and the dialog share (facts, actions, failure box). Remembers followed jobs.
 
 import { absoluteURL, cameraIcon, closeIcon, copyIcon, downloadIcon, editIcon, h, linkIcon, redoIcon, warnIcon } from './dom.js';
 import { bytes, dateTime, duration, t, usd } from './strings.js';

@@ -1,6 +1,5 @@
-// The library: filters, search by prompt or id, counts that follow them, posters where there are,
-// one Tab stop per item (arrow keys move inside and between items). Its filter and key moves are
-// pure functions (node tests).
+// The library: filters, search by prompt or id, counts that follow them, posters, one Tab stop per
+// item (arrow keys move inside and between items).
 
 import { cameraIcon, h } from './dom.js';
 import { jobActions, nameFor } from './jobs.js';

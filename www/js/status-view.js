@@ -1,6 +1,5 @@
-// Job status: a status document (contract §4) in our words (phase, times, failure by kind and code),
-// and reading the static files nginx serves, never Swift: a job's status file (backoff 1 → 5 s,
-// stale documents ignored) and the change feed (§7). No DOM; clock, fetch and timers are passed in.
+// Job status: a status document in our words (contract §4, §5), and polling the static status
+// files and change feed (§7), never Swift. No DOM; clock, fetch and timers are passed in.
 
 import { bytes, dateTime, duration, t } from './strings.js';
 
