@@ -492,3 +492,26 @@ def test_zz_screenshots(page_factory, artifacts):
         page.screenshot(path=str(artifacts / f"page-{name}.png"))
         page.screenshot(path=str(artifacts / f"page-{name}-full.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= w, f"no horizontal scrolling at {w}px"
+
+
+def test_live_updates_leave_the_keyboard_focus_and_open_controls_alone(open_fake, fake):
+    j = fake.create(prompt="a long render in the background")
+    fake.run(j["task_id"], progress=5)
+    done = fake.create(prompt="an older result")
+    fake.run(done["task_id"])
+    fake.succeed(done["task_id"])
+    page = open_fake()
+    page.locator(f'#library-list .lib-item[data-task-id="{done["task_id"]}"] .thumb').focus()
+    page.focus("#param-duration")
+    page.keyboard.press("ArrowRight")               # the slider is in use
+    slider = page.evaluate("document.activeElement.id")
+    for p in (20, 40, 60):                           # progress and spend keep arriving through the feed
+        fake.run(j["task_id"], progress=p)
+        expect(card(page, j["task_id"]).locator(".job-percent")).to_have_text(f"{p}%", timeout=5_000)
+    assert page.evaluate("document.activeElement.id") == slider == "param-duration"
+    assert page.input_value("#param-duration") == "6"
+    item(page, done["task_id"]).locator(".thumb").focus()
+    for p in (70, 80):
+        fake.run(j["task_id"], progress=p)
+        expect(card(page, j["task_id"]).locator(".job-percent")).to_have_text(f"{p}%", timeout=5_000)
+    assert page.evaluate("document.activeElement.closest('.lib-item')?.dataset.taskId") == done["task_id"]

@@ -54,7 +54,7 @@ const seen = (doc) => { if (doc?.status_url) knownStatusURL = doc.status_url; };
 function setSpend(next) {
   spend = next;
   renderSpend();
-  form.render();
+  form.refresh();
 }
 
 function renderSpend() {

@@ -115,7 +115,7 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
     showParams(values);
   }
 
-  select.addEventListener('change', () => { pick(select.value); changed(); });
+  select.addEventListener('change', () => { pick(select.value); renderModels(); changed(); });
   prompt.addEventListener('input', changed);
   form.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -141,7 +141,8 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
     render();
   }
 
-  function render() {
+  /** The model select and details: only when the catalog or the language changes (not while someone uses them). */
+  function renderModels() {
     const m = model();
     select.disabled = !state.models.length;
     select.replaceChildren(...(state.models.length ? state.models.map((x) => h('option', { value: x.id, disabled: x.retired,
@@ -156,6 +157,10 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
       h('p', { class: 'tags' }, m.tags.map((x) => h('span', { class: 'tag', text: x }))),
       ...state.models.filter((x) => x.retired && x.notice).map((x) => h('p', { class: 'model-notice', text: `${x.label}: ${x.notice}` })),
     ] : []));
+  }
+
+  function render() {
+    const m = model();
     $('params').hidden = !shownFields;
     framesBox.hidden = !m?.supportsFirst;
     if (frames) frames.last.el.hidden = !m?.supportsLast;
@@ -217,14 +222,19 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
     }
   });
 
+  renderModels();
   render();
   return {
-    render() { params.render(); frames?.first.render(); frames?.last.render(); render(); },
-    showModelsError(message) { state.loadError = message; render(); },
+    /** Everything again (the language changed). */
+    render() { params.render(); frames?.first.render(); frames?.last.render(); renderModels(); render(); },
+    /** Only the price line and what depends on the day's spend. */
+    refresh: () => render(),
+    showModelsError(message) { state.loadError = message; renderModels(); },
     setModels(views, selectedId) {
       const changedModel = state.selectedId !== selectedId || !state.models.length;
       state.models = views;
       if (changedModel) pick(selectedId);
+      renderModels();
       render();
     },
     async edit(doc) {
@@ -232,6 +242,7 @@ export function createGenerateForm({ api, onSubmitted, errorText, spendLeft }) {
       frames?.first.set(null);
       frames?.last.set(null);
       if (m) pick(m.id, normalizeParams(m.raw, doc.params));
+      renderModels();
       prompt.value = doc.orig_prompt ?? '';
       changed();
       form.scrollIntoView({ block: 'start' });

@@ -120,7 +120,13 @@ export function createLibrary({ api, describe, openJob, remove, actions, onList,
   }
 
   function render() {
-    listEl.replaceChildren(...state.items.map(item));
+    const els = state.items.map(item);
+    // Unchanged items keep their place (and the keyboard focus a live update would otherwise take).
+    if (els.length !== listEl.children.length || els.some((el, i) => listEl.children[i] !== el)) {
+      const focused = listEl.contains(document.activeElement) && document.activeElement;
+      listEl.replaceChildren(...els);
+      if (focused?.isConnected) focused.focus();
+    }
     for (const id of built.keys()) if (!state.items.some((j) => j.task_id === id)) built.delete(id);
     rove();
     listEl.setAttribute('aria-busy', String(state.loading));

@@ -216,6 +216,7 @@ export function feedDelta(lastSeq, doc) {
 
 export function createFeedWatcher({ url, fetchImpl, schedule, cancel, onEvents, onReload, onSpend = () => {}, interval = 1500 }) {
   let seq = null;
+  let spend = '';
   let timer = null;
   let stopped = false;
 
@@ -228,7 +229,8 @@ export function createFeedWatcher({ url, fetchImpl, schedule, cancel, onEvents, 
         const d = feedDelta(seq, await res.json());
         ok = true;
         seq = d.seq;
-        if (!stopped && d.spend) onSpend(d.spend);
+        if (!stopped && d.spend && JSON.stringify(d.spend) !== spend) onSpend(d.spend);
+        if (d.spend) spend = JSON.stringify(d.spend);
         if (!stopped && d.reload) onReload();
         else if (!stopped && d.events.length) onEvents(d.events);
       }
