@@ -37,6 +37,8 @@ let package = Package(
         ),
         // Storage backends driven from the environment, for integration tests and benchmarks.
         .executableTarget(name: "sora-store-probe", dependencies: ["SoraCore"]),
+        // Reads a chat stream from a file through the stream reader; driven by Tests/Benchmarks/stream_read.py.
+        .executableTarget(name: "sora-stream-bench", dependencies: ["SoraCore"]),
         .testTarget(name: "SoraCoreTests", dependencies: ["SoraCore"]),
     ]
 )

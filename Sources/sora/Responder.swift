@@ -54,17 +54,39 @@ struct Responder {
 
     func serveCGI() {
         let environment = ProcessInfo.processInfo.environment
+        var consumed = 0
         let response = handle(env: { environment[$0] }) { limit in
-            Self.readBody(limit: limit) { buffer, count in
-                while true {
-                    let n = Glibc.read(0, buffer, count)
-                    if n >= 0 || errno != EINTR { return n }
-                }
-            }
+            let body = Self.readBody(limit: limit, Self.readStandardInput)
+            consumed = body.count
+            return body
         }
         try? FileIO.writeAll(1, Self.head(response), path: "stdout")
         try? FileIO.writeAll(1, response.body, path: "stdout")
+        // A CGI gateway writes the whole body into our stdin before it reads the answer, and
+        // fcgiwrap answers 502 if we exit first. So a body refused unread (over the limit) is
+        // still drained, through a small buffer, never kept.
+        Self.discardInput((environment["CONTENT_LENGTH"].flatMap { Int($0) } ?? 0) - consumed)
         maintenance()
+    }
+
+    static func readStandardInput(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        while true {
+            let n = Glibc.read(0, buffer, count)
+            if n >= 0 || errno != EINTR { return n }
+        }
+    }
+
+    /// Reads and drops up to `count` bytes of stdin.
+    static func discardInput(_ count: Int) {
+        guard count > 0 else { return }
+        var left = count
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 1)
+        defer { buffer.deallocate() }
+        while left > 0 {
+            let n = readStandardInput(buffer, min(left, 65536))
+            if n <= 0 { return }
+            left -= n
+        }
     }
 
     /// Reads a request body of at most `limit` bytes (the checked CONTENT_LENGTH) into one array

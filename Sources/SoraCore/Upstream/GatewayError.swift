@@ -33,6 +33,27 @@ public struct GatewayError: Codable, Sendable, Equatable {
                   code: c.lenientString(.code), param: c.lenientString(.param))
     }
 
+    /// Reads an `{"error":{…}}` object of a stream payload (already validated by the chunk scan)
+    /// without `JSONDecoder`: `message`, `type`, `code` and `param`, each leniently (a number or
+    /// boolean as written, null or a container as absent).
+    init(jsonObject bytes: Bytes) {
+        var fields: [String: String] = [:]
+        var cursor = JSONCursor(bytes)
+        do {
+            try cursor.enterObject()
+            var first = true
+            while let key = try cursor.nextKey(&first) {
+                let name = JSONText.string(bytes, key)
+                let value = try cursor.readLenient()
+                if ["message", "type", "code", "param"].contains(name) { fields[name] = JSONText.text(bytes, value) }
+            }
+        } catch {
+            self.init(message: "unreadable error object")
+            return
+        }
+        self.init(message: fields["message"] ?? "", type: fields["type"], code: fields["code"], param: fields["param"])
+    }
+
     /// The request id new-api appends to `message` (`… (request id: 2025112…)`), if any.
     public var requestID: String? {
         guard let range = message.range(of: "(request id:", options: [.backwards, .caseInsensitive]) else { return nil }
