@@ -19,7 +19,7 @@ POLLER_MINUTES ?= 10
 # The simulated upstream under `make run`: a short but visible generation (~30 s).
 RUN_SIM_ARGS ?= --step-delay 3 --steps 10
 
-.PHONY: run stop test deps venv build build-release node bench clean
+.PHONY: run stop test deps venv build build-release node stamp bench clean
 
 ## Install missing Debian packages (needs root or sudo) and Python test packages.
 deps:
@@ -73,6 +73,10 @@ bench: build build-release venv
 	$(PY) Tests/Benchmarks/upload_rss.py
 	$(PY) Tests/Benchmarks/worker_rss.py
 	$(PY) Tests/Benchmarks/poller_cost.py --minutes $(POLLER_MINUTES)
+
+## Name the page's assets by their content hash in www/index.html (after changing www/js or www/css).
+stamp:
+	node Tests/www/assets.mjs --stamp
 
 node:
 	@command -v node >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq nodejs; }
