@@ -66,13 +66,21 @@ test: build
 	$(PY) -m pytest -q Tests/Doubles Tests/EndToEnd Tests/Browser $(PYTEST_ARGS)
 
 ## Benchmarks (ratios against a baseline measured in the same run).
-bench: build build-release venv
+bench: build-release venv
 	swift build -c release --static-swift-stdlib --product sora-store-probe
+	swift build -c release --static-swift-stdlib --product sora-stream-bench
+	$(PY) Tests/Benchmarks/results.py --reset
+	$(PY) Tests/Benchmarks/binary_size.py
+	$(PY) Tests/Benchmarks/stream_read.py --bin $(CURDIR)/.build/release/sora-stream-bench
 	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_api.py
+	$(PY) Tests/Benchmarks/bench_throughput.py
+	$(PY) Tests/Benchmarks/bench_submits.py
+	$(PY) Tests/Benchmarks/bench_download.py
 	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_upload_load.py
 	$(PY) Tests/Benchmarks/upload_rss.py
 	$(PY) Tests/Benchmarks/worker_rss.py
 	$(PY) Tests/Benchmarks/poller_cost.py --minutes $(POLLER_MINUTES)
+	@echo; echo "make bench: one table (ratios against baselines measured in this run)"; $(PY) Tests/Benchmarks/results.py
 
 ## Name the page's assets by their content hash in www/index.html (after changing www/js or www/css).
 stamp:

@@ -196,6 +196,12 @@ def main():
     print(f"ratio: {ratio:.1f}x in MB per CPU second (target >= 10x); wall-clock ratio {ours['wall_mb_per_s'] / py['wall_mb_per_s']:.1f}x")
     print(f"our peak RSS: {ours_small['peak_rss_kb'] / 1024:.1f} MB at {ours_small['bytes'] / 1e6:.1f} MB of stream, "
           f"{ours['peak_rss_kb'] / 1024:.1f} MB at {ours['bytes'] / 1e6:.1f} MB ({growth:+.1f} MB; target: flat)")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from results import record
+    record(f"reading a {py['bytes'] / 1e6:.0f} MB chat stream", "MB/CPU s", ours["mb_per_s"], py["mb_per_s"],
+           "httpx-sse + json", "≥ 10×", ratio >= 10)
+    record("reader peak RSS, 1 MB → 50 MB stream", "MB", ours["peak_rss_kb"] / 1024, ours_small["peak_rss_kb"] / 1024,
+           "at 1 MB", "flat", abs(growth) < 1)
 
 
 if __name__ == "__main__":
