@@ -155,8 +155,16 @@ struct List: ParsableCommand {
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Report configuration problems (exit 1 if any).")
 
+    @Flag(help: "Print nothing; exit 0 when SORA_API_KEY is set (environment or config file), 1 when not (stack.sh uses it to choose the simulator).")
+    var hasKey = false
+
+    @Flag(help: "Print nothing; exit 0 when sign-in is on and no admin password (or hash) is set (stack.sh then makes one).")
+    var needsPassword = false
+
     func run() throws {
         let config = loadConfig()
+        if hasKey { throw ExitCode(config.apiKey.isEmpty ? 1 : 0) }
+        if needsPassword { throw ExitCode(config.auth.enabled && config.auth.passwordHash == nil && config.auth.password == nil ? 0 : 1) }
         print("upstream: \(config.baseURL)\(config.simulated ? " (SIMULATED)" : "") key: \(config.apiKey.isEmpty ? "missing" : "set")")
         print("spool: \(config.spoolDir)  media: \(config.mediaDir)  store: \(config.makeStore().name)  workers: \(config.maxWorkers)")
         for p in config.problems { print("problem: \(p.setting): \(p.message)") }
