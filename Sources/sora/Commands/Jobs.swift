@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import SoraCore
+
+/// `sora jobs` (alias `list`): the library, newest first — `GET /api/jobs` with its filters.
+struct Jobs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List jobs, newest first: a table on a terminal, the API's JSON otherwise.",
+        discussion: "Filters are the API's (GET /api/jobs): --status, --model, --q (prompt text or a job id prefix), --limit 1–200, --before ID for the next page.",
+        aliases: ["list"])
+
+    @Option(help: "queued, generating, transferring, succeeded, failed or cancelled.") var status: String?
+    @Option(help: "A model id.") var model: String?
+    @Option(name: .customLong("q"), help: ArgumentHelp("Prompt text, or the start of a job id.", valueName: "text")) var query: String?
+    @Option(help: "How many (1–200).") var limit = 20
+    @Option(help: ArgumentHelp("Jobs older than this id (the next page).", valueName: "id")) var before: String?
+    @Flag(help: "The API's JSON even on a terminal.") var json = false
+    @OptionGroup var target: TargetOptions
+
+    func run() throws {
+        let machine = json || !Terminal.isTTY
+        let api = try target.caller(changesJobs: false)
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        let items: [(String, String?)] = [("limit", String(limit)), ("status", status), ("model", model), ("q", query), ("before", before)]
+        let qs = items.compactMap { k, v in v.map { "\(k)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0)" } }.joined(separator: "&")
+        switch api.call(APICall("GET", "/api/jobs", query: qs)) {
+        case .failure(let e): throw unreachable(e)
+        case .success(let a):
+            guard a.ok else { throw refusal(a, json: machine, doing: "jobs") }
+            if machine { Terminal.raw(a.body); return }
+            struct Page: Decodable {
+                var jobs: [StatusDocument]; var total: Int; var nextBefore: String?; var todayCostUSD: Double
+                enum CodingKeys: String, CodingKey { case jobs, total; case nextBefore = "next_before"; case todayCostUSD = "today_cost_usd" }
+            }
+            guard let page = a.decode(Page.self) else { throw ExitCode(ExitStatus.unavailable) }
+            Terminal.out(Self.table(page.jobs, width: Terminal.width))
+            var footer = "\(page.jobs.count) of \(page.total)" + String(format: " · spent today $%.4f", page.todayCostUSD)
+            if let next = page.nextBefore { footer += " · more: --before \(next)" }
+            Terminal.line(footer)
+        }
+    }
+
+    static func table(_ jobs: [StatusDocument], width: Int) -> String {
+        let modelWidth = min(22, max(5, jobs.map(\.model.count).max() ?? 5))
+        func cell(_ s: String, _ n: Int) -> String { s.count > n ? String(s.prefix(n - 1)) + "…" : s.padding(toLength: n, withPad: " ", startingAt: 0) }
+        let fixed = 26 + 2 + 12 + 2 + 4 + 2 + modelWidth + 2 + 8 + 2 + 11 + 2
+        let promptWidth = max(10, width - fixed)
+        var out = [cell("ID", 26), cell("STATUS", 12), cell("PROG", 4), cell("MODEL", modelWidth), cell("COST", 8), cell("CREATED", 11), "PROMPT"]
+            .joined(separator: "  ") + "\n"
+        for d in jobs {
+            let status = d.status == .failed ? "failed:" + (d.error?.kind.rawValue ?? "") : d.status.rawValue
+            let created = SpoolJSON.isoString(d.createdAt)
+            let when = String(created.dropFirst(5).prefix(5)) + " " + String(created.dropFirst(11).prefix(5))
+            let prompt = d.origPrompt.replacingOccurrences(of: "\n", with: " ")
+            out += [cell(d.taskID, 26), cell(status, 12), cell("\(Int(d.progress))%", 4).leftPadded(4), cell(d.model, modelWidth),
+                    cell(String(format: "$%.3f", d.costUSD > 0 ? d.costUSD : d.priceUSD), 8), cell(when, 11),
+                    cell(prompt, promptWidth)].joined(separator: "  ") + "\n"
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String {
+        let t = trimmingCharacters(in: .whitespaces)
+        return t.count >= n ? t : String(repeating: " ", count: n - t.count) + t
+    }
+}
