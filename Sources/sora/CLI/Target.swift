@@ -46,7 +46,12 @@ struct TargetOptions: ParsableArguments {
             Terminal.err("sora: cannot read the config file \(ProcessInfo.processInfo.environment["SORA_CONFIG"] ?? ""): local use needs it (run as root or as the service user, or use --url)")
             throw ExitCode(ExitStatus.unauthorized)
         }
-        if changesJobs { adoptSpoolOwner(config.spoolDir) }
+        if changesJobs {
+            adoptSpoolOwner(config.spoolDir)
+            // Like the responder at start: the spool's folders, if the spool itself is there (it is
+            // never made here, where it could end up owned by the wrong user; `sora doctor` says how).
+            if FileIO.exists(config.spoolDir) { try? config.spool.prepare() }
+        }
         // Workers this process starts are detached; the kernel reaps them if we are still here.
         signal(SIGCHLD, SIG_IGN)
         return LocalAPI(config: config, launchWorker: Spawner.workerLauncher(config: config, spool: config.spool))

@@ -94,11 +94,11 @@ struct BatchRun {
     mutating func run(lines: [BatchLine], unreadable: [BatchLine.Unreadable]) -> ExitStatus {
         total = lines.count + unreadable.count
         keys = Set(lines.map(\.key) + unreadable.map(\.key))
+        let skipped = keys.filter { done[$0] != nil }.count
         for u in unreadable where done[u.key] == nil {
             record(BatchResult(line: u.number, name: nil, key: u.key, refusal: "invalid_line", message: "not a JSON object"))
         }
         pending = lines.filter { done[$0.key] == nil }
-        let skipped = lines.count - pending.count
         event(["event": "start", "lines": .number(Double(total)), "skipped": .number(Double(skipped)),
                "concurrency": .number(Double(concurrency))])
         if !machine && skipped > 0 { Terminal.line("Resuming: \(skipped) of \(total) lines already done (skipped)") }
