@@ -7,44 +7,55 @@ public struct NginxDump: Sendable, Equatable {
     public var user: String?
     /// `fastcgi_pass unix:PATH` targets.
     public var sockets: [String]
-    /// `location` arguments, as written (`/api/`, `~ "^/status/…"`).
+    /// `location` arguments, as written (`/api/`, `~ ^/status/…`).
     public var locations: [String]
     /// `alias` targets (status folder, media folder, page).
     public var aliases: [String]
 
     public init(text: String) {
         var user: String?, sockets: [String] = [], locations: [String] = [], aliases: [String] = []
-        for raw in text.split(separator: "\n") {
-            var line = raw.trimmingCharacters(in: .whitespaces)
-            if let hash = line.firstIndex(of: "#"), !line.hasPrefix("location") { line = String(line[..<hash]) }
-            if line.hasPrefix("#") || line.isEmpty { continue }
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        for words in Self.statements(text) {
             guard let first = words.first else { continue }
-            func arg(_ i: Int) -> String? { words.count > i ? words[i].trimmingCharacters(in: CharacterSet(charactersIn: ";\"'")) : nil }
+            let arg = words.count > 1 ? words[1] : nil
             switch first {
-            case "user": user = arg(1)
-            case "fastcgi_pass": if let a = arg(1), a.hasPrefix("unix:") { sockets.append(String(a.dropFirst(5))) }
-            case "alias": if let a = arg(1) { aliases.append(a) }
-            case "location":
-                let rest = words.dropFirst().joined(separator: " ")
-                locations.append(rest.hasSuffix("{") ? String(rest.dropLast()).trimmingCharacters(in: .whitespaces) : rest)
+            case "user": user = arg
+            case "fastcgi_pass": if let a = arg, a.hasPrefix("unix:"), !sockets.contains(String(a.dropFirst(5))) { sockets.append(String(a.dropFirst(5))) }
+            case "alias": if let a = arg { aliases.append(a) }
+            case "location": locations.append(words.dropFirst().joined(separator: " "))
             default: break
             }
         }
-        self.user = user
-        self.sockets = uniquedSockets(sockets)
-        self.locations = locations
-        self.aliases = aliases
+        self.user = user; self.sockets = sockets; self.locations = locations; self.aliases = aliases
+    }
+
+    /// The configuration as statements of words: split at `;`, `{` and `}`, comments dropped,
+    /// quotes kept together and removed.
+    static func statements(_ text: String) -> [[String]] {
+        var out: [[String]] = [], words: [String] = [], word = ""
+        var quote: Character?, comment = false, escaped = false
+        func endWord() { if !word.isEmpty { words.append(word); word = "" } }
+        func endStatement() { endWord(); if !words.isEmpty { out.append(words); words = [] } }
+        for c in text {
+            if comment { if c == "\n" { comment = false }; continue }
+            if let q = quote {
+                if escaped { word.append(c); escaped = false } else if c == "\\" { word.append(c); escaped = true }
+                else if c == q { quote = nil } else { word.append(c) }
+                continue
+            }
+            switch c {
+            case "\"", "'": quote = c
+            case "#": endWord(); comment = true
+            case ";", "{", "}": endStatement()
+            case " ", "\t", "\n", "\r": endWord()
+            default: word.append(c)
+            }
+        }
+        endStatement()
+        return out
     }
 
     /// Whether a location for `suffix` (`/api/`, `/status/`, `/media/`) exists, under any prefix.
     public func hasLocation(_ suffix: String) -> Bool {
         locations.contains { $0.hasSuffix(suffix) || $0.contains(suffix) }
     }
-}
-
-/// Unique elements, first occurrence kept.
-func uniquedSockets(_ a: [String]) -> [String] {
-    var seen = Set<String>()
-    return a.filter { seen.insert($0).inserted }
 }
