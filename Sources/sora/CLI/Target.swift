@@ -29,13 +29,19 @@ struct TargetOptions: ParsableArguments {
     /// The default config file of the Debian package, used when SORA_CONFIG is not set.
     static let packagedConfig = "/etc/sora-fcgi/sora.env"
 
+    /// The config file in use: SORA_CONFIG, else the packaged one when it exists.
+    static var configPath: String? {
+        if let p = ProcessInfo.processInfo.environment["SORA_CONFIG"], !p.isEmpty { return p }
+        return FileIO.exists(packagedConfig) ? packagedConfig : nil
+    }
+
     /// The configuration as the responder reads it; SORA_CONFIG defaults to the packaged file
     /// (and is exported, so the workers this process starts read the same file).
     static func config() -> Config {
         var env = ProcessInfo.processInfo.environment
-        if env["SORA_CONFIG"] == nil, FileIO.exists(packagedConfig) {
-            env["SORA_CONFIG"] = packagedConfig
-            setenv("SORA_CONFIG", packagedConfig, 1)
+        if let path = configPath, env["SORA_CONFIG"] != path {
+            env["SORA_CONFIG"] = path
+            setenv("SORA_CONFIG", path, 1)
         }
         return Config.load(environment: env)
     }
@@ -43,7 +49,7 @@ struct TargetOptions: ParsableArguments {
     static func local(changesJobs: Bool) throws -> LocalAPI {
         let config = config()
         if config.problems.contains(where: { $0.setting == "SORA_CONFIG" }) {
-            Terminal.err("sora: cannot read the config file \(ProcessInfo.processInfo.environment["SORA_CONFIG"] ?? ""): local use needs it (run as root or as the service user, or use --url)")
+            Terminal.err("sora: cannot read the config file \(configPath ?? ""): local use needs it (run as root or as the service user, or use --url)")
             throw ExitCode(ExitStatus.unauthorized)
         }
         if changesJobs {

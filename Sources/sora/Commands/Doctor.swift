@@ -28,7 +28,7 @@ struct Doctor: ParsableCommand {
 
     func run() throws {
         let config = TargetOptions.config()
-        let configPath = ProcessInfo.processInfo.environment["SORA_CONFIG"]
+        let configPath = TargetOptions.configPath
         let ctx = DoctorContext(config: config, configPath: configPath, serviceUser: user, nginxConf: nginxConf, nginxUser: nginxUser)
         var findings: [DoctorFinding] = [.ok("users", "service user \(ctx.serviceUser?.name ?? "?") (\(ctx.serviceUserSource)); "
                                                 + "nginx user \(ctx.nginxUser?.name ?? "?") (\(ctx.nginxUserSource))")]
