@@ -54,6 +54,7 @@ def service(name, instance=""):
 
 def purge():
     run("dpkg", "--purge", "sora-fcgi", check=False)
+    shutil.rmtree("/var/lib/sora-fcgi", ignore_errors=True)  # what a straggler of an earlier run made
     if subprocess.run(["getent", "passwd", "sora-fcgi"], capture_output=True).returncode == 0:
         run("userdel", "sora-fcgi", check=False)
     run("groupdel", "sora-fcgi", check=False)
@@ -68,14 +69,16 @@ def alive(pid):
         return False
 
 
-def installed_workers():
+def installed_processes():
+    """Every process of the installed binary: responders, workers, reaper passes (a responder
+    starts one now and then). None may outlive the test: it would recreate the spool after purge."""
     pids = []
     for p in filter(str.isdigit, os.listdir("/proc")):
         try:
             argv = open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")
         except OSError:
             continue
-        if argv[:2] == [b"/usr/bin/sora", b"worker"] and alive(p):
+        if argv[0] == b"/usr/bin/sora" and alive(p):
             pids.append(int(p))
     return pids
 
@@ -114,10 +117,11 @@ def installed(deb, tmp_path):
         if nginx_pid.exists():
             os.kill(int(nginx_pid.read_text()), signal.SIGQUIT)
         try:
-            wait_for(lambda: not installed_workers(), timeout=30, what="workers finished")
+            wait_for(lambda: not installed_processes(), timeout=30, what="workers and passes finished")
         finally:
-            for pid in installed_workers():
+            for pid in installed_processes():
                 os.kill(pid, signal.SIGKILL)
+            wait_for(lambda: not installed_processes(), timeout=10, what="stragglers gone")
             purge()
             assert not os.path.exists("/usr/bin/sora") and not CONFIG.exists() and not os.path.exists("/var/lib/sora-fcgi")
 
@@ -197,7 +201,7 @@ http {{
     # sora doctor, as root with the packaged config (no SORA_CONFIG), finds nothing wrong.
     doctor = run("/usr/bin/sora", "doctor", "--nginx-conf", str(conf), env={"PATH": "/usr/sbin:/usr/bin:/bin"}, check=False)
     report = json.loads(doctor.stdout)
-    assert doctor.returncode == 0, json.dumps(report, indent=1)
+    assert doctor.returncode == 0, [f for f in report["findings"] if f["level"] not in ("OK", "SKIP")]
     findings = {(f["check"], f["level"]) for f in report["findings"]}
     assert ("socket", "OK") in findings and ("reaper", "OK") in findings and ("gateway", "OK") in findings
     users = [f["message"] for f in report["findings"] if f["check"] == "users"][0]

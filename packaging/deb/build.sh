@@ -19,6 +19,7 @@ if git -C "$repo" rev-parse --git-dir > /dev/null 2>&1; then
 fi
 arch=$(dpkg --print-architecture)
 root=$(mktemp -d)
+chmod 0755 "$root"  # the archive's ./ entry
 trap 'rm -rf "$root"' EXIT
 
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/sora-fcgi" "$root/usr/share/doc/sora-fcgi" \

@@ -35,11 +35,15 @@ public enum ProgressLine {
         (doc.finishedAt ?? now).timeIntervalSince(doc.createdAt)
     }
 
-    /// "~1:48 left", "longer than usual", or "then ~3:00" while waiting for a worker.
+    /// "~1:48 left", "longer than usual", or "then ~3:00" while waiting for a worker: from the
+    /// model's typical time, and once the gateway reports 10 % or more, from the pace so far.
     public static func estimate(_ doc: StatusDocument, typicalSeconds: Int?, now: Date) -> String? {
-        guard let typical = typicalSeconds, typical > 0, !doc.status.isTerminal else { return nil }
-        guard let started = doc.startedAt else { return "then ~\(clock(Double(typical)))" }
-        let left = Double(typical) - now.timeIntervalSince(started)
+        guard !doc.status.isTerminal else { return nil }
+        guard let started = doc.startedAt else { return typicalSeconds.map { "then ~\(clock(Double($0)))" } }
+        let ran = now.timeIntervalSince(started)
+        if doc.progress >= 10 && doc.progress < 100 { return "~\(clock(ran * (100 - doc.progress) / doc.progress)) left" }
+        guard let typical = typicalSeconds, typical > 0 else { return nil }
+        let left = Double(typical) - ran
         return left > 0 ? "~\(clock(left)) left" : "longer than usual (typ. \(clock(Double(typical))))"
     }
 

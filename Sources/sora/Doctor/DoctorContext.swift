@@ -26,8 +26,9 @@ struct DoctorContext {
         findNginxUser(nginxUser)
     }
 
-    /// Our responders (`sora fcgi` with this config file).
-    var responders: [ProcessInfoEntry] { processes.filter { $0.isSora("fcgi") && $0.uses(config: configPath) != false } }
+    /// Our responders (`sora fcgi` with this config file; processes whose environment we may not
+    /// read are not counted as ours).
+    var responders: [ProcessInfoEntry] { processes.filter { $0.isSora("fcgi") && $0.uses(config: configPath) == true } }
 
     mutating func findServiceUser(_ given: String?) {
         if let given {

@@ -37,7 +37,7 @@ extension DoctorContext {
         } else if FileIO.exists("/etc/systemd/system/timers.target.wants/sora-fcgi-reap.timer") {
             warnings.append("sora-fcgi-reap.timer is enabled, but systemd is not running here")
         }
-        for p in processes where p.isSora("reap") && p.arguments.contains("--every") && p.uses(config: configPath) != false {
+        for p in processes where p.isSora("reap") && p.arguments.contains("--every") && p.uses(config: configPath) == true {
             found.append("`sora reap --every` loop (pid \(p.pid))")
         }
         found += cronLines().map { "cron: \($0)" }

@@ -26,8 +26,13 @@ import Testing
     @Test func lineHasBarPercentElapsedAndEstimate() {
         let line = ProgressLine.render(doc(.generating, .generating, progress: 45, started: 2), typicalSeconds: 180,
                                        now: t0.addingTimeInterval(72), width: 100, tick: 0)
-        #expect(line == "⠋  Generating                ██████████░░░░░░░░░░░░░░   45%  1:12  ~1:50 left")
-        let late = ProgressLine.render(doc(.generating, .generating, progress: 90, started: 0), typicalSeconds: 60,
+        // 45 % after 70 s of work: 70 × 55 / 45 ≈ 85 s to go.
+        #expect(line == "⠋  Generating                ██████████░░░░░░░░░░░░░░   45%  1:12  ~1:25 left")
+        // Below 10 % the model's typical time is all there is.
+        let early = ProgressLine.render(doc(.generating, .generating, progress: 5, started: 2), typicalSeconds: 180,
+                                        now: t0.addingTimeInterval(72), width: 100, tick: 0)
+        #expect(early.hasSuffix("~1:50 left"))
+        let late = ProgressLine.render(doc(.generating, .upstreamQueued, progress: 0, started: 0), typicalSeconds: 60,
                                        now: t0.addingTimeInterval(100), width: 100, tick: 1)
         #expect(late.hasSuffix("1:40  longer than usual (typ. 1:00)"))
         let waiting = ProgressLine.render(doc(.queued, .queued), typicalSeconds: 180, now: t0, width: 100, tick: 0)
