@@ -40,21 +40,31 @@ struct Jobs: ParsableCommand {
         }
     }
 
+    /// ID, status, progress, model, cost, created, prompt — the prompt gets what is left, and on a
+    /// narrow terminal progress and then the creation time give way to it.
     static func table(_ jobs: [StatusDocument], width: Int) -> String {
         let modelWidth = min(22, max(5, jobs.map(\.model.count).max() ?? 5))
         func cell(_ s: String, _ n: Int) -> String { s.count > n ? String(s.prefix(n - 1)) + "…" : s.padding(toLength: n, withPad: " ", startingAt: 0) }
-        let fixed = 26 + 2 + 12 + 2 + 4 + 2 + modelWidth + 2 + 8 + 2 + 11 + 2
-        let promptWidth = max(10, width - fixed)
-        var out = [cell("ID", 26), cell("STATUS", 12), cell("PROG", 4), cell("MODEL", modelWidth), cell("COST", 8), cell("CREATED", 11), "PROMPT"]
-            .joined(separator: "  ") + "\n"
+        func when(_ d: StatusDocument) -> String {
+            let t = SpoolJSON.isoString(d.createdAt)
+            return String(t.dropFirst(5).prefix(5)) + " " + String(t.dropFirst(11).prefix(5))
+        }
+        typealias Column = (title: String, width: Int, value: (StatusDocument) -> String)
+        var columns: [Column] = [
+            ("ID", 26, { $0.taskID }),
+            ("STATUS", 12, { $0.status == .failed ? "failed:" + ($0.error?.kind.rawValue ?? "") : $0.status.rawValue }),
+            ("PROG", 4, { "\(Int($0.progress))%".leftPadded(4) }),
+            ("MODEL", modelWidth, { $0.model }),
+            ("COST", 7, { String(format: "$%.3f", $0.costUSD > 0 ? $0.costUSD : $0.priceUSD) }),
+            ("CREATED", 11, when),
+        ]
+        func fixed() -> Int { columns.reduce(0) { $0 + $1.width + 2 } }
+        for drop in ["PROG", "CREATED"] where width - fixed() < 24 { columns.removeAll { $0.title == drop } }
+        columns.append(("PROMPT", max(10, width - fixed()), { $0.origPrompt.replacingOccurrences(of: "\n", with: " ") }))
+        var out = columns.map { c in c.title == "PROMPT" ? c.title : cell(c.title, c.width) }.joined(separator: "  ") + "\n"
         for d in jobs {
-            let status = d.status == .failed ? "failed:" + (d.error?.kind.rawValue ?? "") : d.status.rawValue
-            let created = SpoolJSON.isoString(d.createdAt)
-            let when = String(created.dropFirst(5).prefix(5)) + " " + String(created.dropFirst(11).prefix(5))
-            let prompt = d.origPrompt.replacingOccurrences(of: "\n", with: " ")
-            out += [cell(d.taskID, 26), cell(status, 12), cell("\(Int(d.progress))%", 4).leftPadded(4), cell(d.model, modelWidth),
-                    cell(String(format: "$%.3f", d.costUSD > 0 ? d.costUSD : d.priceUSD), 8), cell(when, 11),
-                    cell(prompt, promptWidth)].joined(separator: "  ") + "\n"
+            out += columns.map { c in c.title == "PROMPT" ? String(cell(c.value(d), c.width).prefix(c.width)).trimmingCharacters(in: .whitespaces) : cell(c.value(d), c.width) }
+                .joined(separator: "  ") + "\n"
         }
         return out
     }
