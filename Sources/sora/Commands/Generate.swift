@@ -23,7 +23,7 @@ struct Generate: ParsableCommand {
             \(ExitStatus.table)
             """)
 
-    @Option(help: "The model id (see `sora jobs`' MODEL column, or GET /api/models).") var model: String
+    @Option(help: "The model id, as GET /api/models lists them (e.g. seedance-2-0).") var model: String
     @Option(help: "What the video should show.") var prompt: String
     @Option(help: ArgumentHelp("First frame: an image file or an https URL.", valueName: "file|url")) var image: String?
     @Option(name: .customLong("last-frame"), help: ArgumentHelp("Last frame (needs --image): a file or an https URL.", valueName: "file|url"))
