@@ -19,7 +19,7 @@ POLLER_MINUTES ?= 10
 # The simulated upstream under `make run`: a short but visible generation (~30 s).
 RUN_SIM_ARGS ?= --step-delay 3 --steps 10
 
-.PHONY: run stop test deps venv build build-release node stamp bench clean
+.PHONY: run stop test deps venv build build-release node stamp bench clean deb tarball test-package
 
 ## Install missing Debian packages (needs root or sudo) and Python test packages.
 deps:
@@ -86,9 +86,24 @@ bench: build-release venv
 stamp:
 	node Tests/www/assets.mjs --stamp
 
+## Packages from the release build, in dist/ (offline): a Debian package and the shared-hosting
+## tarball (plain CGI, no root). test-package installs the .deb on this machine (root; meant for
+## CI and throwaway containers), serves one simulated job through nginx, then purges it.
+DIST ?= $(CURDIR)/dist
+deb: build-release
+	packaging/deb/build.sh $(RUN_BIN) $(DIST)
+
+tarball: build-release
+	packaging/tarball/build.sh $(RUN_BIN) $(DIST)
+
+# Speed over size for a package that is installed once and purged (make deb alone: xz -6).
+test-package: export DEB_XZ_LEVEL = 1
+test-package: deb tarball venv
+	$(PY) -m pytest -q Tests/Package $(PYTEST_ARGS)
+
 node:
 	@command -v node >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq nodejs; }
 	node --test Tests/www/
 
 clean:
-	rm -rf .build var .venv
+	rm -rf .build var .venv dist

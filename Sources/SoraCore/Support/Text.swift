@@ -124,3 +124,19 @@ public enum Console {
         bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, bytes.count) }
     }
 }
+
+/// Fixed decimals without `String(format:)` (which needs Foundation's ICU-backed layer).
+public func fixed(_ x: Double, _ decimals: Int) -> String {
+    let scale = (0..<decimals).reduce(1.0) { acc, _ in acc * 10 }
+    let n = Int64((abs(x) * scale).rounded())
+    let whole = n / Int64(scale), frac = n % Int64(scale)
+    let digits = decimals > 0 ? "." + String(repeating: "0", count: decimals - String(frac).count) + String(frac) : ""
+    return (x < 0 && n != 0 ? "-" : "") + String(whole) + digits
+}
+
+extension String {
+    /// Padded with spaces (or cut) to `length` characters, like NSString's `padding(toLength:…)`.
+    public func padded(to length: Int) -> String {
+        count >= length ? String(prefix(length)) : self + String(repeating: " ", count: length - count)
+    }
+}
