@@ -21,7 +21,7 @@ struct Sora: ParsableCommand {
         commandName: "sora",
         abstract: "Sora 2 video generation for nginx: FastCGI/CGI responder, detached workers, spool tools.",
         discussion: "Configuration comes from the environment and the env-style file named by SORA_CONFIG (see README).",
-        subcommands: [FCGI.self, WorkerCommand.self, Reap.self, Status.self, List.self, CheckConfig.self, Passwd.self, LogBurst.self])
+        subcommands: [FCGI.self, WorkerCommand.self, Reap.self, Status.self, List.self, CheckConfig.self, Passwd.self, LogBurst.self, Reindex.self])
 }
 
 /// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file). A process

@@ -1,0 +1,125 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The library index: a SQLite file, `private/index.sqlite`, with one row per job, so listing,
+/// filters, search and counts answer without reading every status file. It is derived data:
+/// status files stay the source of truth and `rebuild` (`sora reindex`) makes it again from them.
+///
+/// How it stays right with responders and workers writing at once:
+/// - a row is written after its status file, under a shared `flock` on `private/index.lock`, in
+///   one short transaction (WAL, busy timeout), and only ever moves to a higher `seq`, so writes
+///   landing in any order leave the newest document's values;
+/// - a rebuild holds that lock alone while it reads the status files, builds a new file and
+///   renames it into place, so no write can fall between its reading and its file appearing;
+/// - writers never create the file: while it is missing the status files alone are the truth,
+///   and the first reader (a listing, a reaper pass, `sora reindex`) builds it;
+/// - a failed write never fails the job: it is logged (`index_write_failed`) and marks the index
+///   stale (`private/index.stale`), and the next reader rebuilds it.
+///
+/// Readers rebuild first when the file is missing, marked stale, damaged, of another schema, or
+/// built before the last boot (writes skip fsync, so a power loss may have dropped some). A
+/// reader that can't use it (a rebuild is running elsewhere) lists from the status files.
+public struct LibraryIndex: Sendable {
+    public let spool: Spool
+
+    public init(spool: Spool) { self.spool = spool }
+
+    public var path: String { spool.privateDir + "/index.sqlite" }
+    var lockPath: String { spool.privateDir + "/index.lock" }
+    var stalePath: String { spool.privateDir + "/index.stale" }
+
+    /// Waits this long for another process's write before giving up (and marking the index stale).
+    static let busyTimeoutMS = 5000
+
+    // MARK: writing
+
+    /// Brings the job's row up to `doc`. Call it after the status file is written. Never fails
+    /// the caller: a failure is logged and repaired by the next rebuild.
+    public func record(_ doc: StatusDocument) {
+        write(job: doc.taskID) { try IndexRow(doc).save(in: $0) }
+    }
+
+    /// Drops the job's row. Call it after the status file is removed.
+    public func remove(_ id: String) {
+        write(job: id) { try IndexRow.delete(id, in: $0) }
+    }
+
+    private func write(job: String, _ change: (SQLiteDatabase) throws -> Void) {
+        guard let lock = IndexLock.take(lockPath, .shared, wait: true) else {
+            return failed("index_write_failed", job: job, error: "cannot lock \(lockPath)")
+        }
+        defer { lock.release() }
+        do {
+            // No file yet: nothing to keep current; whoever builds it reads this job's file.
+            guard let db = try connect() else { return }
+            try db.writeTransaction { try change(db) }
+        } catch {
+            failed("index_write_failed", job: job, error: error)
+        }
+    }
+
+    /// Marks the index for a rebuild and logs why. Called with the shared lock held, so a
+    /// rebuild running later clears the mark only after it has read every status file anew.
+    func failed(_ event: String, job: String?, error: Any) {
+        try? FileIO.touch(stalePath)
+        EventLog(path: spool.eventsLog).write(event, job: job, fields: ["error": "\(error)"])
+    }
+
+    // MARK: reading
+
+    /// A page of the library, newest first, or nil when the index can't answer now (a rebuild
+    /// is running elsewhere, or failed): the caller then lists from the status files.
+    public func page(_ query: LibraryQuery) -> LibraryPage? {
+        read { try query.answer(from: $0) }
+    }
+
+    enum ReadOutcome<T> { case answer(T), outdated, unavailable }
+
+    /// Runs `body` on a current index, rebuilding it first (without waiting for another
+    /// rebuild) if it is outdated.
+    func read<T>(_ body: (SQLiteDatabase) throws -> T) -> T? {
+        switch readCurrent(body) {
+        case .answer(let value): return value
+        case .unavailable: return nil
+        case .outdated:
+            guard (try? rebuild(wait: false)) != nil, case .answer(let value) = readCurrent(body) else { return nil }
+            return value
+        }
+    }
+
+    private func readCurrent<T>(_ body: (SQLiteDatabase) throws -> T) -> ReadOutcome<T> {
+        guard let lock = IndexLock.take(lockPath, .shared, wait: false) else { return .unavailable }
+        defer { lock.release() }
+        if FileIO.exists(stalePath) { return .outdated }
+        do {
+            guard let db = try connect() else { return .outdated }
+            let built = try db.prepare("SELECT version, boot FROM meta").first { ($0.int(0), $0.text(1)) }
+            guard let built, built.0 == IndexSchema.version, built.1 == Self.bootID else { return .outdated }
+            return .answer(try body(db))
+        } catch let e as SQLiteError where e.isCorrupt || e.message.hasPrefix("no such table") {
+            failed("index_damaged", job: nil, error: e)
+            return .outdated
+        } catch {
+            EventLog(path: spool.eventsLog).write("index_read_failed", job: nil, fields: ["error": "\(error)"])
+            return .unavailable
+        }
+    }
+
+    // MARK: connections
+
+    /// Opens the index for one operation; nil when the file does not exist.
+    func connect() throws -> SQLiteDatabase? {
+        guard let db = try SQLiteDatabase(path: path, create: false) else { return nil }
+        // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
+        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY")
+        return db
+    }
+
+    /// Changes at every boot (Linux), so an index built before a crash is never trusted after it.
+    static let bootID: String = {
+        guard let b = FileIO.read("/proc/sys/kernel/random/boot_id", limit: 64) else { return "unknown" }
+        return String(decoding: b, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
+}
