@@ -21,6 +21,7 @@ import Testing
 
     func finish(_ s: Spool, _ id: String, _ end: JobState) throws {
         let t = Date()
+        if end == .queued { return }
         if end == .cancelled { try s.transition(id, to: .cancelled, now: t) { $0.phase = .cancelled }; return }
         try s.transition(id, to: .generating, now: t) { $0.phase = .generating; $0.progress = 50 }
         if end == .failed { try s.transition(id, to: .failed, now: t) { $0.phase = .failed; $0.costUSD = 0.5 }; return }
@@ -149,14 +150,32 @@ import Testing
 
     @Test func whileARebuildRunsElsewhereTheListingReadsTheStatusFiles() throws {
         let s = try tempSpool()
-        let ids = try library(s)
+        let ids = try library(s)  // no index yet
         let router = makeRouter(testConfig(s), s)
-        let rebuilding = try #require(IndexLock.take(s.index.lockPath, .exclusive, wait: false))
+        let rebuilding = try #require(IndexLock.take(s.index.buildLockPath, .exclusive, wait: false))
         #expect(s.index.page(LibraryQuery()) == nil)
         let answer = JSONValue.parse(router.handle(APIRequest(method: "GET", path: "/api/jobs", query: "status=failed")).body)
         #expect(answer?.at("total")?.number == 2 && answer?.at("jobs.0.task_id")?.string == ids[5])
         rebuilding.release()
         #expect(s.index.page(LibraryQuery(status: .failed))?.ids == [ids[5], ids[1]])
+    }
+
+    @Test func jobsChangedWhileARebuildReadsTheFilesAreCaughtUp() throws {
+        let s = try tempSpool()
+        let ids = try library(s)
+        try s.index.rebuild()
+        var added: String?
+        _ = try s.index.rebuild(wait: true) {
+            // Writers go on with the old file while the new one is built.
+            added = try? make(s, "made during the rebuild")
+            _ = try? s.transition(ids[3], to: .generating, now: Date()) { $0.phase = .generating }
+            s.deleteJob(ids[0])
+        }
+        for q in queries(ids) + [LibraryQuery(text: "during the rebuild"), LibraryQuery(status: .generating)] {
+            #expect(s.index.page(q) == q.scan(s), "\(q)")
+        }
+        #expect(s.index.page(LibraryQuery(status: .generating))?.ids == [ids[3]])
+        #expect(s.index.page(LibraryQuery(text: "during"))?.ids == [try #require(added)])
     }
 
     @Test func aRowWhoseStatusFileIsGoneLeavesTheListing() throws {

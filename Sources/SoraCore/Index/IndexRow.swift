@@ -8,8 +8,8 @@ struct IndexRow: Equatable {
     var model: String
     var costUSD: Double
     var createdAt: Double
-    /// The prompt lower-cased, plus one padding character so that every two-character piece of
-    /// it starts a trigram, even at the very end (see `LibraryQuery`).
+    /// The prompt lower-cased, plus two padding characters so that every one- or two-character
+    /// piece of it starts a trigram, even at the very end (see `LibraryQuery.promptSearch`).
     var prompt: String
 
     init(_ doc: StatusDocument) {
@@ -18,7 +18,7 @@ struct IndexRow: Equatable {
         prompt = doc.origPrompt.lowercased() + Self.promptPad
     }
 
-    static let promptPad = "\n"
+    static let promptPad = "\n\n"
 
     /// The row's position: a number that sorts like the id, so the table, the status index and
     /// the search index all hand back rows newest first without a sort. It is the id's creation

@@ -11,8 +11,8 @@ import Glibc
 /// - a row is written after its status file, under a shared `flock` on `private/index.lock`, in
 ///   one short transaction (WAL, busy timeout), and only ever moves to a higher `seq`, so writes
 ///   landing in any order leave the newest document's values;
-/// - a rebuild holds that lock alone while it reads the status files, builds a new file and
-///   renames it into place, so no write can fall between its reading and its file appearing;
+/// - a rebuild reads every status file while writers carry on, then holds that lock alone for
+///   a moment to catch up with the files written meanwhile and rename its file into place;
 /// - writers never create the file: while it is missing the status files alone are the truth,
 ///   and the first reader (a listing, a reaper pass, `sora reindex`) builds it;
 /// - a failed write never fails the job: it is logged (`index_write_failed`) and marks the index
@@ -20,7 +20,7 @@ import Glibc
 ///
 /// Readers rebuild first when the file is missing, marked stale, damaged, of another schema, or
 /// built before the last boot (writes skip fsync, so a power loss may have dropped some). A
-/// reader that can't use it (a rebuild is running elsewhere) lists from the status files.
+/// reader that finds it outdated while another process rebuilds it lists from the status files.
 public struct LibraryIndex: Sendable {
     public let spool: Spool
 
@@ -69,8 +69,9 @@ public struct LibraryIndex: Sendable {
 
     // MARK: reading
 
-    /// A page of the library, newest first, or nil when the index can't answer now (a rebuild
-    /// is running elsewhere, or failed): the caller then lists from the status files.
+    /// A page of the library, newest first, or nil when the index can't answer now (it is
+    /// outdated and being rebuilt elsewhere, or the rebuild failed): the caller then lists from
+    /// the status files.
     public func page(_ query: LibraryQuery) -> LibraryPage? {
         read { try query.answer(from: $0) }
     }
@@ -90,7 +91,8 @@ public struct LibraryIndex: Sendable {
     }
 
     private func readCurrent<T>(_ body: (SQLiteDatabase) throws -> T) -> ReadOutcome<T> {
-        guard let lock = IndexLock.take(lockPath, .shared, wait: false) else { return .unavailable }
+        // Only a rebuild's last moment holds the lock alone: waiting for it is short.
+        guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return .unavailable }
         defer { lock.release() }
         if FileIO.exists(stalePath) { return .outdated }
         do {

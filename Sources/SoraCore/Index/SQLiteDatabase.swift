@@ -31,7 +31,14 @@ final class SQLiteDatabase {
         sqlite3_extended_result_codes(db, 1)
     }
 
-    deinit {
+    private var isOpen = true
+
+    deinit { close() }
+
+    /// Closes now (before a rename, say) rather than when released.
+    func close() {
+        guard isOpen else { return }
+        isOpen = false
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
