@@ -1,7 +1,8 @@
 """The library index through nginx: several responder processes and detached workers keep it
-current, and `sora reindex` (or a missing index) rebuilds it from the status files with the same
-listing."""
+current, and `sora reindex` (or the reaper, for a missing index) rebuilds it from the status
+files with the same listing."""
 import json
+import sqlite3
 import threading
 import uuid
 
@@ -33,6 +34,16 @@ def from_status_files(stack):
     return docs
 
 
+def indexed(stack):
+    """The index's own rows, read with Python's sqlite3: proves the index (not the status-file
+    fallback) holds what the listing shows."""
+    db = sqlite3.connect(f"file:{index_files(stack)[0]}?mode=ro", uri=True)
+    try:
+        return dict(db.execute("SELECT id, status FROM jobs").fetchall())
+    finally:
+        db.close()
+
+
 def test_reindex_rebuilds_the_same_listing(sim):
     tag = uuid.uuid4().hex[:8]
     jobs = [sim.generate(f"index check {tag} red fox {i}").json()["task_id"] for i in range(3)]
@@ -49,13 +60,16 @@ def test_reindex_rebuilds_the_same_listing(sim):
         f.unlink(missing_ok=True)
     out = sim.sora("reindex")
     assert json.loads(out.stdout)["jobs"] == len(from_status_files(sim))
+    assert indexed(sim) == from_status_files(sim)
     assert listings(sim, extra) == before
 
-    # No index at all: the first listing builds it.
+    # No index at all: the status files answer, and the reaper's next pass builds it.
     for f in index_files(sim):
         f.unlink(missing_ok=True)
     assert listings(sim, extra) == before
+    sim.sora("reap")
     assert index_files(sim)[0].exists()
+    assert listings(sim, extra) == before
 
 
 def test_many_responders_and_workers_keep_it_current(sim):
@@ -83,6 +97,7 @@ def test_many_responders_and_workers_keep_it_current(sim):
     sim.drain()
 
     truth = from_status_files(sim)
+    assert indexed(sim) == truth
     page = requests.get(f"{sim.base}/api/jobs?q={tag}&limit=200", timeout=10).json()
     assert page["total"] == 30 and {j["task_id"]: j["status"] for j in page["jobs"]} == {j: truth[j] for j in made}
     for state in ("succeeded", "failed"):

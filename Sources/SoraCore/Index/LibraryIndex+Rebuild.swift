@@ -85,6 +85,10 @@ extension LibraryIndex {
     /// status files of the jobs it shows unfinished. A process killed between writing a status
     /// file and its row leaves such a row behind; finished rows are repaired by `sora reindex`.
     public func repair() {
+        if isOutdated() {
+            _ = try? rebuild(wait: false)  // failures are logged; a rebuild running elsewhere does the work
+            return
+        }
         let unfinished = read { db in
             try db.prepare("SELECT id, seq FROM jobs WHERE status IN ('queued', 'generating', 'transferring')")
                 .all { ($0.text(0), $0.int(1)) }

@@ -13,14 +13,15 @@ import Glibc
 ///   landing in any order leave the newest document's values;
 /// - a rebuild reads every status file while writers carry on, then holds that lock alone for
 ///   a moment to catch up with the files written meanwhile and rename its file into place;
-/// - writers never create the file: while it is missing the status files alone are the truth,
-///   and the first reader (a listing, a reaper pass, `sora reindex`) builds it;
+/// - writers never create the file: while it is missing the status files alone are the truth;
 /// - a failed write never fails the job: it is logged (`index_write_failed`) and marks the index
-///   stale (`private/index.stale`), and the next reader rebuilds it.
+///   stale (`private/index.stale`).
 ///
-/// Readers rebuild first when the file is missing, marked stale, damaged, of another schema, or
-/// built before the last boot (writes skip fsync, so a power loss may have dropped some). A
-/// reader that finds it outdated while another process rebuilds it lists from the status files.
+/// Only the reaper (`repair`, each pass, at least once a minute while requests come) and
+/// `sora reindex` rebuild it: when it is missing, marked stale, damaged, of another schema, or
+/// built before the last boot (writes skip fsync, so a crash may have dropped some). Until then
+/// a listing answers from it if it can be read at all (a stale row shows for at most a pass),
+/// and from the status files if not (missing, damaged, another schema).
 public struct LibraryIndex: Sendable {
     public let spool: Spool
 
@@ -60,8 +61,9 @@ public struct LibraryIndex: Sendable {
         }
     }
 
-    /// Marks the index for a rebuild and logs why. Called with the shared lock held, so a
-    /// rebuild running later clears the mark only after it has read every status file anew.
+    /// Marks the index for a rebuild and logs why. Called with the shared lock held: a rebuild
+    /// clears the mark holding the lock alone, after catching up with every status file written
+    /// before that moment, the one whose row failed here among them.
     func failed(_ event: String, job: String?, error: Any) {
         try? FileIO.touch(stalePath)
         EventLog(path: spool.eventsLog).write(event, job: job, fields: ["error": "\(error)"])
@@ -69,44 +71,40 @@ public struct LibraryIndex: Sendable {
 
     // MARK: reading
 
-    /// A page of the library, newest first, or nil when the index can't answer now (it is
-    /// outdated and being rebuilt elsewhere, or the rebuild failed): the caller then lists from
-    /// the status files.
+    /// A page of the library, newest first, or nil when the index can't answer (missing,
+    /// damaged, of another schema): the caller then lists from the status files. An index
+    /// marked stale or built before the last boot still answers until the reaper rebuilds it.
     public func page(_ query: LibraryQuery) -> LibraryPage? {
         read { try query.answer(from: $0) }
     }
 
-    enum ReadOutcome<T> { case answer(T), outdated, unavailable }
-
-    /// Runs `body` on a current index, rebuilding it first (without waiting for another
-    /// rebuild) if it is outdated.
+    /// Runs `body` on the index if it exists and has this schema. A read that fails marks the
+    /// index for a rebuild.
     func read<T>(_ body: (SQLiteDatabase) throws -> T) -> T? {
-        switch readCurrent(body) {
-        case .answer(let value): return value
-        case .unavailable: return nil
-        case .outdated:
-            guard (try? rebuild(wait: false)) != nil, case .answer(let value) = readCurrent(body) else { return nil }
-            return value
+        // Only a rebuild's last moment holds the lock alone: waiting for it is short.
+        guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return nil }
+        defer { lock.release() }
+        do {
+            guard let db = try connect(), try built(db)?.version == IndexSchema.version else { return nil }
+            return try body(db)
+        } catch {
+            failed("index_read_failed", job: nil, error: error)
+            return nil
         }
     }
 
-    private func readCurrent<T>(_ body: (SQLiteDatabase) throws -> T) -> ReadOutcome<T> {
-        // Only a rebuild's last moment holds the lock alone: waiting for it is short.
-        guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return .unavailable }
+    /// Whether a rebuild is due: the file is missing, marked stale, damaged, of another schema,
+    /// or built before the last boot.
+    func isOutdated() -> Bool {
+        guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return true }
         defer { lock.release() }
-        if FileIO.exists(stalePath) { return .outdated }
-        do {
-            guard let db = try connect() else { return .outdated }
-            let built = try db.prepare("SELECT version, boot FROM meta").first { ($0.int(0), $0.text(1)) }
-            guard let built, built.0 == IndexSchema.version, built.1 == Self.bootID else { return .outdated }
-            return .answer(try body(db))
-        } catch let e as SQLiteError where e.isCorrupt || e.message.hasPrefix("no such table") {
-            failed("index_damaged", job: nil, error: e)
-            return .outdated
-        } catch {
-            EventLog(path: spool.eventsLog).write("index_read_failed", job: nil, fields: ["error": "\(error)"])
-            return .unavailable
-        }
+        if FileIO.exists(stalePath) { return true }
+        guard let db = try? connect(), let built = try? built(db) else { return true }
+        return built.version != IndexSchema.version || built.boot != Self.bootID
+    }
+
+    private func built(_ db: SQLiteDatabase) throws -> (version: Int64, boot: String)? {
+        try db.prepare("SELECT version, boot FROM meta").first { ($0.int(0), $0.text(1)) }
     }
 
     // MARK: connections
