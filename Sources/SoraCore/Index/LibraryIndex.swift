@@ -85,7 +85,7 @@ public struct LibraryIndex: Sendable {
         guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return nil }
         defer { lock.release() }
         do {
-            guard let db = try connect(), try built(db)?.version == IndexSchema.version else { return nil }
+            guard let db = try connect(mapped: true), try built(db)?.version == IndexSchema.version else { return nil }
             return try body(db)
         } catch {
             failed("index_read_failed", job: nil, error: error)
@@ -110,12 +110,18 @@ public struct LibraryIndex: Sendable {
     // MARK: connections
 
     /// Opens the index for one operation; nil when the file does not exist.
-    func connect() throws -> SQLiteDatabase? {
+    /// - Parameter mapped: read pages through `mmap` rather than copying them into this
+    ///   connection's cache (each request opens a fresh connection, so nothing is cached anyway).
+    func connect(mapped: Bool = false) throws -> SQLiteDatabase? {
         guard let db = try SQLiteDatabase(path: path, create: false) else { return nil }
         // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
-        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY")
+        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY"
+                       + (mapped ? "; PRAGMA mmap_size = \(Self.mappedBytes)" : ""))
         return db
     }
+
+    /// Enough for 100,000 jobs and more; pages are mapped only as they are read.
+    static let mappedBytes = 1 << 30
 
     /// Changes at every boot (Linux), so an index built before a crash is never trusted after it.
     static let bootID: String = {

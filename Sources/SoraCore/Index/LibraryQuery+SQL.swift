@@ -44,6 +44,7 @@ extension LibraryQuery {
             return page(ids, total: total ?? 0)
         }
 
+        let total: Int64?
         if let search {
             var either: [String] = []
             switch search {
@@ -53,8 +54,10 @@ extension LibraryQuery {
             }
             if !idRange.isEmpty { either.append("(id >= ? AND id < ?)"); values += idRange }
             filters.append(either.isEmpty ? "0" : "(" + either.joined(separator: " OR ") + ")")
+            total = try db.prepare("SELECT count(*) FROM jobs" + Self.clause(filters)).first(values) { $0.int(0) }
+        } else {
+            total = try db.prepare("SELECT coalesce(sum(jobs), 0) FROM counts" + Self.clause(filters)).first(values) { $0.int(0) }
         }
-        let total = try db.prepare("SELECT count(*) FROM jobs" + Self.clause(filters)).first(values) { $0.int(0) }
         if let bound { filters.append("pos < ?"); values.append(.int(bound)) }
         let ids = try db.prepare("SELECT id FROM jobs" + Self.clause(filters) + " ORDER BY pos DESC LIMIT ?").all(values + [limitValue]) { $0.text(0) }
         return page(ids, total: total ?? 0)
