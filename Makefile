@@ -5,7 +5,7 @@ VAR       ?= $(CURDIR)/var/run
 # statically, so the binary runs on hosts without Swift (shared hosting) and each worker maps
 # less memory. Tests use the debug build.
 RUN_BIN   := $(CURDIR)/.build/release/sora
-APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev spawn-fcgi fcgiwrap pkg-config curl python3
+APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev libsqlite3-dev spawn-fcgi fcgiwrap pkg-config curl python3
 # Test-only: the browser, a CJK font for readable screenshots, ffmpeg for the sample videos' recipe.
 TEST_APT  := chromium fonts-wqy-microhei
 # Python test packages live in a virtual environment (stock Debian refuses system pip), pinned in
@@ -76,6 +76,7 @@ bench: build-release venv
 	$(PY) Tests/Benchmarks/bench_throughput.py
 	$(PY) Tests/Benchmarks/bench_submits.py
 	$(PY) Tests/Benchmarks/bench_download.py
+	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_library.py
 	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_upload_load.py
 	$(PY) Tests/Benchmarks/upload_rss.py
 	$(PY) Tests/Benchmarks/worker_rss.py

@@ -28,7 +28,7 @@ struct Sora: ParsableCommand {
         subcommands: [FCGI.self, WorkerCommand.self, Reap.self,
                       // The command line (issue 11): jobs and the operator's kit.
                       Generate.self, Batch.self, Jobs.self, Show.self, Cancel.self, RetryTransfer.self, Download.self, Doctor.self,
-                      CheckConfig.self, Passwd.self, LogBurst.self])
+                      CheckConfig.self, Passwd.self, Reindex.self, LogBurst.self])
 }
 
 /// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file). A process

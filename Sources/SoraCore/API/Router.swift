@@ -183,21 +183,13 @@ public struct Router: Sendable {
         if let state, JobState(rawValue: state) == nil {
             throw APIError(400, "invalid_status", "unknown status filter", params: ["status": .string(String(state.prefix(20)))])
         }
-        let model = q["model"].flatMap { $0.isEmpty ? nil : $0 }
-        let text = q["q"].flatMap { $0.isEmpty ? nil : $0.lowercased() }
-
+        let query = LibraryQuery(status: state.flatMap(JobState.init), model: q["model"].flatMap { $0.isEmpty ? nil : $0 },
+                                 text: q["q"].flatMap { $0.isEmpty ? nil : $0 }, before: before, limit: limit)
+        // The index answers; while it is being rebuilt elsewhere, the status files do.
+        let found = spool.index.page(query) ?? query.scan(spool)
         var page: [StatusDocument] = []
-        var total = 0
-        var more = false
-        for id in spool.allJobIDs() {
-            guard let doc = spool.readStatus(id) else { continue }
-            if let state, doc.status.rawValue != state { continue }
-            if let model, doc.model != model { continue }
-            if let text, !doc.origPrompt.lowercased().contains(text), !doc.taskID.hasPrefix(text) { continue }
-            total += 1
-            guard before.map({ id < $0 }) ?? true else { continue }
-            if page.count == limit { more = true; continue }
-            page.append(fresh(doc))
+        for id in found.ids {
+            if let doc = spool.readStatus(id) { page.append(fresh(doc)) } else { spool.index.remove(id) }  // deleted meanwhile
         }
         struct Page: Encodable {
             var jobs: [StatusDocument]; var nextBefore: String?; var todayCostUSD: Double; var total: Int
@@ -210,7 +202,7 @@ public struct Router: Sendable {
             }
         }
         let today = spool.ledger.summary(day: Ledger.day(now())).spentUSD
-        return .json(200, Page(jobs: page, nextBefore: more ? page.last?.taskID : nil, todayCostUSD: today, total: total))
+        return .json(200, Page(jobs: page, nextBefore: found.more ? found.ids.last : nil, todayCostUSD: today, total: found.total))
     }
 
     /// For a private bucket, signed URLs made now (the ones in the status file may have expired).

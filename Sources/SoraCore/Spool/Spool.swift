@@ -25,6 +25,7 @@ import Glibc
 ///     tmp/                     jobs being assembled before they appear under jobs/
 ///     ledger/<YYYY-MM-DD>      money per job and day: hold, charge, settle, release (Ledger)
 ///     private/                 the feed token and other small secrets of the spool (0700)
+///     private/index.sqlite     the library index, rebuilt from status/ at will (LibraryIndex)
 ///     events.log               one JSON line per event
 public struct Spool: Sendable {
     public let root: String
@@ -42,6 +43,8 @@ public struct Spool: Sendable {
     public var privateDir: String { root + "/private" }
     public var eventsLog: String { root + "/events.log" }
     public var ledger: Ledger { Ledger(dir: root + "/ledger") }
+    /// The library's index of jobs (derived from the status files).
+    public var index: LibraryIndex { LibraryIndex(spool: self) }
 
     public func jobDir(_ id: String) -> String { "\(jobsDir)/\(id)" }
     public func statusPath(_ id: String) -> String { "\(statusDir)/\(id).json" }
@@ -159,6 +162,7 @@ public struct Spool: Sendable {
         // The queue marker needs no fsync: `reap` re-queues any `queued` job that lost its marker.
         try FileIO.touch("\(queueDir)/\(id)")
         committed = true
+        index.record(doc)
         Feed(spool: self).record(.created, doc)
         return .created(doc)
     }
@@ -232,6 +236,7 @@ public struct Spool: Sendable {
         let hash = readRequest(id)?.idempotencyHash
         let doc = readStatus(id)
         unlink(statusPath(id))
+        index.remove(id)
         dequeue(id)
         if let hash { unlink("\(idemDir)/\(hash)") }
         FileIO.remove(jobDir(id))

@@ -10,7 +10,7 @@ import Glibc
 extension Spool {
     /// The one way a job's status document changes: checks the move with `JobState.canMove`,
     /// applies `change`, keeps the document's invariants (progress never decreases, a finished
-    /// job can't be cancelled), bumps `seq`, writes atomically and records a feed event.
+    /// job can't be cancelled), bumps `seq`, writes atomically, updates the library index and records a feed event.
     /// Only the process holding the job's lock (or creating the job, or the reaper holding the
     /// lock of a dead worker's job) may call it.
     ///
@@ -35,6 +35,7 @@ extension Spool {
         doc.seq = before.seq + 1
         doc.updatedAt = now
         try writeStatus(doc)
+        index.record(doc)
         if doc.status.isTerminal { releaseReserve(id) }
         if before.status != doc.status || Int(before.progress) != Int(doc.progress) || before.phase != doc.phase {
             Feed(spool: self).record(.updated, doc)

@@ -8,8 +8,8 @@ import Glibc
 #endif
 
 /// Finds jobs whose worker died and sets them going again (or settles them); restarts queued
-/// jobs nobody runs; removes old temp files. Run by `sora reap` (periodically, from a timer or
-/// cron, and at most once a minute by the responder).
+/// jobs nobody runs; removes old temp files; repairs the library index. Run by `sora reap`
+/// (periodically, from a timer or cron, and at most once a minute by the responder).
 ///
 /// A worker holds its job's `flock` while alive and the kernel drops it when the process dies,
 /// so "lock free and status not terminal" means the worker is gone. What happens next is the
@@ -95,6 +95,7 @@ public struct Reaper {
         let free = config.maxWorkers - spool.runningWorkers(max: config.maxWorkers)
         for id in waiting.prefix(max(0, free)) where launchWorker(id) { report.restarted.append(id) }
         report.cleaned += cleanTemp(olderThan: 3600, now: t)
+        spool.index.repair()
         return report
     }
 

@@ -1,0 +1,138 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The library index: a SQLite file, `private/index.sqlite`, with one row per job, so listing,
+/// filters, search and counts answer without reading every status file. It is derived data:
+/// status files stay the source of truth and `rebuild` (`sora reindex`) makes it again from them.
+///
+/// How it stays right with responders and workers writing at once:
+/// - a row is written after its status file, under a shared `flock` on `private/index.lock`, in
+///   one short transaction (WAL, busy timeout), and only ever moves to a higher `seq`, so writes
+///   landing in any order leave the newest document's values;
+/// - a rebuild reads every status file while writers carry on, then holds that lock alone for
+///   a moment to catch up with the files written meanwhile and rename its file into place;
+/// - writers never create the file: while it is missing the status files alone are the truth;
+/// - a failed write never fails the job: it is logged (`index_write_failed`) and marks the index
+///   stale (`private/index.stale`).
+///
+/// Only the reaper (`repair`, each pass, at least once a minute while requests come) and
+/// `sora reindex` rebuild it: when it is missing, marked stale, damaged, of another schema, or
+/// built before the last boot (writes skip fsync, so a crash may have dropped some). Until then
+/// a listing answers from it if it can be read at all (a stale row shows for at most a pass),
+/// and from the status files if not (missing, damaged, another schema).
+public struct LibraryIndex: Sendable {
+    public let spool: Spool
+
+    public init(spool: Spool) { self.spool = spool }
+
+    public var path: String { spool.privateDir + "/index.sqlite" }
+    var lockPath: String { spool.privateDir + "/index.lock" }
+    var stalePath: String { spool.privateDir + "/index.stale" }
+
+    /// Waits this long for another process's write before giving up (and marking the index stale).
+    static let busyTimeoutMS = 5000
+
+    // MARK: writing
+
+    /// Brings the job's row up to `doc`. Call it after the status file is written. Never fails
+    /// the caller: a failure is logged and repaired by the next rebuild.
+    public func record(_ doc: StatusDocument) {
+        write(job: doc.taskID) { try IndexRow(doc).save(in: $0) }
+    }
+
+    /// Drops the job's row. Call it after the status file is removed.
+    public func remove(_ id: String) {
+        write(job: id) { try IndexRow.delete(id, in: $0) }
+    }
+
+    private func write(job: String, _ change: (SQLiteDatabase) throws -> Void) {
+        guard let lock = IndexLock.take(lockPath, .shared, wait: true) else {
+            return failed("index_write_failed", job: job, error: "cannot lock \(lockPath)")
+        }
+        defer { lock.release() }
+        do {
+            // No file yet: nothing to keep current; whoever builds it reads this job's file.
+            guard let db = try connect() else { return }
+            try db.writeTransaction { try change(db) }
+        } catch {
+            failed("index_write_failed", job: job, error: error)
+        }
+    }
+
+    /// Marks the index for a rebuild and logs why. Called with the shared lock held: a rebuild
+    /// clears the mark holding the lock alone, after catching up with every status file written
+    /// before that moment, the one whose row failed here among them.
+    func failed(_ event: String, job: String?, error: Any) {
+        try? FileIO.touch(stalePath)
+        EventLog(path: spool.eventsLog).write(event, job: job, fields: ["error": "\(error)"])
+    }
+
+    // MARK: reading
+
+    /// A page of the library, newest first, or nil when the index can't answer (missing,
+    /// damaged, of another schema): the caller then lists from the status files. An index
+    /// marked stale or built before the last boot still answers until the reaper rebuilds it.
+    public func page(_ query: LibraryQuery) -> LibraryPage? {
+        read { try query.answer(from: $0) }
+    }
+
+    /// Runs `body` on the index if it exists and has this schema. A read that fails marks the
+    /// index for a rebuild.
+    func read<T>(_ body: (SQLiteDatabase) throws -> T) -> T? {
+        // Only a rebuild's last moment holds the lock alone: waiting for it is short.
+        guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return nil }
+        defer { lock.release() }
+        do {
+            guard let db = try connect(mapped: true), try built(db)?.version == IndexSchema.version else { return nil }
+            return try body(db)
+        } catch {
+            failed("index_read_failed", job: nil, error: error)
+            return nil
+        }
+    }
+
+    /// Whether a rebuild is due: the file is missing, marked stale, damaged, of another schema,
+    /// or built before the last boot.
+    func isOutdated() -> Bool {
+        guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return true }
+        defer { lock.release() }
+        if FileIO.exists(stalePath) { return true }
+        guard let db = try? connect(), let built = try? built(db) else { return true }
+        return built.version != IndexSchema.version || built.boot != Self.bootID
+    }
+
+    private func built(_ db: SQLiteDatabase) throws -> (version: Int64, boot: String)? {
+        try db.prepare("SELECT version, boot FROM meta").first { ($0.int(0), $0.text(1)) }
+    }
+
+    // MARK: connections
+
+    /// Opens the index for one operation; nil when the file does not exist.
+    /// - Parameter mapped: read pages through `mmap` rather than copying them into this
+    ///   connection's cache (each request opens a fresh connection, so nothing is cached anyway).
+    func connect(mapped: Bool = false) throws -> SQLiteDatabase? {
+        guard let db = try SQLiteDatabase(path: path, create: false) else { return nil }
+        // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
+        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY"
+                       + (mapped ? "; PRAGMA mmap_size = \(Self.mappedBytes)" : ""))
+        return db
+    }
+
+    /// Enough for 100,000 jobs and more; pages are mapped only as they are read.
+    static let mappedBytes = 1 << 30
+
+    /// Changes at every boot (Linux), so an index built before a crash is never trusted after it.
+    static let bootID: String = {
+        guard let b = FileIO.read("/proc/sys/kernel/random/boot_id", limit: 64) else { return "unknown" }
+        return String(decoding: b, as: UTF8.self).trimmed
+    }()
+}
