@@ -131,7 +131,7 @@ extension GenerateInput {
         }
         if let d = obj["duration"], d != .null, given["duration"] == nil {
             let value = d.number.flatMap { $0.rounded() == $0 ? Int64($0) : nil }
-                ?? d.string.flatMap { Int64($0.trimmed.replacing("s", with: "")) }
+                ?? d.string.flatMap { Int64($0.trimmed.replacingText("s", with: "")) }
             if let fixed = model.duration, model.param("duration") == nil {
                 guard value == Int64(fixed) else {
                     throw APIError(400, "duration_mismatch", "\(model.id) makes \(fixed)-second videos; the duration is set by the model",

@@ -155,7 +155,7 @@ public struct Settings: Sendable {
     }
 
     public static func parseSize(_ text: String) -> Int64? {
-        var t = text.uppercased().replacing(" ", with: "")
+        var t = text.uppercased().replacingText(" ", with: "")
         if t.hasSuffix("IB") { t.removeLast(2) } else if t.hasSuffix("B") { t.removeLast() }
         var shift: Int64 = 0
         switch t.last {

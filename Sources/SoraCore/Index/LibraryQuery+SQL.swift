@@ -77,7 +77,7 @@ extension LibraryQuery {
     /// padding characters, so each character and pair in it starts one), or a scan if there
     /// are too many of those.
     func promptSearch(_ text: String, _ db: SQLiteDatabase) throws -> PromptSearch {
-        func phrase(_ s: String) -> String { "\"" + s.replacing("\"", with: "\"\"") + "\"" }
+        func phrase(_ s: String) -> String { "\"" + s.replacingText("\"", with: "\"\"") + "\"" }
         if text.unicodeScalars.count >= 3 { return .match(phrase(text)) }
         let terms = try db.prepare("SELECT term FROM prompt_terms WHERE term >= ? AND term < ? LIMIT ?")
             .all([.text(text), .text(text + "\u{10FFFF}"), .int(Int64(Self.maxWidenedTerms + 1))]) { $0.text(0) }

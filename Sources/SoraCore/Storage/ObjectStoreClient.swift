@@ -43,7 +43,7 @@ public struct StoreEndpoint: Sendable, Equatable {
     public init?(_ text: String) {
         var rest = text.trimmed
         var scheme = "https"
-        if let range = rest.firstRange(of: "://") {
+        if let range = rest.range(ofText: "://") {
             scheme = rest[..<range.lowerBound].lowercased()
             rest = String(rest[range.upperBound...])
         }
@@ -337,7 +337,7 @@ struct ObjectStoreClient<Dialect: StoreDialect>: Sendable {
     func scrub(_ text: String) -> String {
         let secret = dialect.secret
         guard secret.count >= 4 else { return text }
-        return text.replacing(secret, with: "[secret]")
+        return text.replacingText(secret, with: "[secret]")
     }
 
     private func fileSize(_ path: String) throws -> Int64 {
@@ -383,28 +383,28 @@ enum FileDigest {
 enum XMLText {
     static func first(_ tag: String, in body: [UInt8]) -> String? {
         let text = String(decoding: body, as: UTF8.self)
-        guard let open = text.firstRange(of: "<\(tag)>"),
-              let close = text[open.upperBound...].firstRange(of: "</\(tag)>") else { return nil }
+        guard let open = text.range(ofText: "<\(tag)>"),
+              let close = text[open.upperBound...].range(ofText: "</\(tag)>") else { return nil }
         return unescape(String(text[open.upperBound..<close.lowerBound])).trimmed
     }
 
     static func hasRoot(_ tag: String, in body: [UInt8]) -> Bool {
         var text = Substring(String(decoding: body, as: UTF8.self)).drop { $0.isWhitespace }
-        if text.hasPrefix("<?xml"), let end = text.firstRange(of: "?>") { text = text[end.upperBound...].drop { $0.isWhitespace } }
+        if text.hasPrefix("<?xml"), let end = text.range(ofText: "?>") { text = text[end.upperBound...].drop { $0.isWhitespace } }
         return text.hasPrefix("<\(tag)>") || text.hasPrefix("<\(tag) ")
     }
 
     static func escape(_ s: String) -> String {
-        s.replacing("&", with: "&amp;").replacing("<", with: "&lt;")
-            .replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
+        s.replacingText("&", with: "&amp;").replacingText("<", with: "&lt;")
+            .replacingText(">", with: "&gt;").replacingText("\"", with: "&quot;")
     }
 
     static func unescape(_ s: String) -> String {
         guard s.contains("&") else { return s }
-        var out = s.replacing("&lt;", with: "<").replacing("&gt;", with: ">")
-            .replacing("&quot;", with: "\"").replacing("&apos;", with: "'")
-            .replacing("&#10;", with: "\n")
-        out = out.replacing("&amp;", with: "&")
+        var out = s.replacingText("&lt;", with: "<").replacingText("&gt;", with: ">")
+            .replacingText("&quot;", with: "\"").replacingText("&apos;", with: "'")
+            .replacingText("&#10;", with: "\n")
+        out = out.replacingText("&amp;", with: "&")
         return out
     }
 }

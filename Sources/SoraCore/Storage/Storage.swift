@@ -46,7 +46,7 @@ public struct StoredObject: Sendable, Equatable {
 /// Builds the object key the plan asks for: date and model in the path, job id in the name.
 public func videoObjectKey(prefix: String, jobID: String, model: String, date: Date) -> String {
     // UTC day from the ISO form ("2026-11-25T…") — no Calendar, which would pull in ICU.
-    let day = SpoolJSON.isoString(date).prefix(10).replacing("-", with: "/")
+    let day = SpoolJSON.isoString(date).prefix(10).replacingText("-", with: "/")
     let trimmed = String(prefix.drop { $0 == "/" }.reversed().drop { $0 == "/" }.reversed())
     let head = trimmed.isEmpty ? "" : trimmed + "/"
     return "\(head)\(day)/\(model)/\(jobID).mp4"

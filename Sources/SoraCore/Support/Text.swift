@@ -140,3 +140,37 @@ extension String {
         count >= length ? String(prefix(length)) : self + String(repeating: " ", count: length - count)
     }
 }
+
+extension StringProtocol {
+    /// The first range of `needle` (exact bytes). Our own, so the binary does not carry the
+    /// stdlib's regex engine just for substring search.
+    public func range(ofText needle: String) -> Range<Index>? {
+        let n = Array(needle.utf8), u = Array(utf8)
+        guard !n.isEmpty, n.count <= u.count else { return nil }
+        outer: for s in 0...(u.count - n.count) {
+            for k in 0..<n.count where u[s + k] != n[k] { continue outer }
+            let from = utf8.index(utf8.startIndex, offsetBy: s)
+            return from..<utf8.index(from, offsetBy: n.count)
+        }
+        return nil
+    }
+
+    /// Every occurrence of `needle` replaced by `replacement`.
+    public func replacingText(_ needle: String, with replacement: String) -> String {
+        let n = Array(needle.utf8), r = Array(replacement.utf8), u = Array(utf8)
+        guard !n.isEmpty, n.count <= u.count else { return String(self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
+        var i = 0
+        while i < u.count {
+            if i + n.count <= u.count, u[i] == n[0], Array(u[i..<(i + n.count)]) == n {
+                out += r
+                i += n.count
+            } else {
+                out.append(u[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -260,7 +260,7 @@ enum LinkScanner {
         var url: String?
         if makeURL, let src, isHTTPURL(s.view(src)) {
             let raw = s.view(src).string
-            url = raw.contains("&amp;") ? raw.replacing("&amp;", with: "&") : raw
+            url = raw.contains("&amp;") ? raw.replacingText("&amp;", with: "&") : raw
         }
         return .span(LinkSpan(range: open..<(k + 1), kind: .videoTag, label: nil, url: url))
     }

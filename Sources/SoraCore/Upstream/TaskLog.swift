@@ -229,7 +229,7 @@ enum TaskLog {
         }
         kept.append(contentsOf: line.view(k..<line.count))
         var text = String(decoding: kept, as: UTF8.self)
-        for mark in ["**", "__", "`"] { text = text.replacing(mark, with: "") }
+        for mark in ["**", "__", "`"] { text = text.replacingText(mark, with: "") }
         return text.drop { $0 == ">" || $0 == "#" || $0.isWhitespace }
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }

@@ -63,7 +63,7 @@ struct Jobs: ParsableCommand {
         ]
         func fixed() -> Int { columns.reduce(0) { $0 + $1.width + 2 } }
         for drop in ["PROG", "CREATED"] where width - fixed() < 24 { columns.removeAll { $0.title == drop } }
-        columns.append(("PROMPT", max(10, width - fixed()), { $0.origPrompt.replacing("\n", with: " ") }))
+        columns.append(("PROMPT", max(10, width - fixed()), { $0.origPrompt.replacingText("\n", with: " ") }))
         var out = columns.map { c in c.title == "PROMPT" ? c.title : cell(c.title, c.width) }.joined(separator: "  ") + "\n"
         for d in jobs {
             out += columns.map { c in c.title == "PROMPT" ? String(cell(c.value(d), c.width).prefix(c.width)).trimmed : cell(c.value(d), c.width) }

@@ -32,7 +32,7 @@ extension DoctorContext {
 
     /// A problem's message without the quoted value (`(got "…")`): doctor names settings, not values.
     static func withoutValue(_ message: String) -> String {
-        guard let r = message.firstRange(of: " (got \"") else { return message }
+        guard let r = message.range(ofText: " (got \"") else { return message }
         return String(message[..<r.lowerBound])
     }
 
