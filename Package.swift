@@ -10,7 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // C shims: headers and module maps only.
@@ -38,6 +38,8 @@ let package = Package(
         ),
         // Storage backends driven from the environment, for integration tests and benchmarks.
         .executableTarget(name: "sora-store-probe", dependencies: ["SoraCore"]),
+        // Reads a chat stream from a file through the stream reader; driven by Tests/Benchmarks/stream_read.py.
+        .executableTarget(name: "sora-stream-bench", dependencies: ["SoraCore"]),
         .testTarget(name: "SoraCoreTests", dependencies: ["SoraCore"]),
     ]
 )

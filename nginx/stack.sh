@@ -104,24 +104,10 @@ if [ "$cmd" = start ]; then
 mkdir -p "$dir/spool" "$dir/media" "$dir/nginx-tmp"
 chmod 755 "$dir" "$dir/media"
 
-# A config file given by the caller (SORA_CONFIG) counts like the environment; values are taken
-# literally (KEY=value lines, optional quotes), never executed.
-if [ -n "${SORA_CONFIG:-}" ] && [ -f "$SORA_CONFIG" ]; then
-    while IFS= read -r line || [ -n "$line" ]; do
-        line=${line#export }
-        case "$line" in ''|'#'*) continue ;; esac
-        name=${line%%=*}; value=${line#*=}
-        name=$(echo "$name" | tr -d ' ')
-        value=$(echo "$value" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e "s/^'\(.*\)'\$/\1/" -e 's/^"\(.*\)"$/\1/')
-        case "$name" in SORA_*|OSS_*|S3_*|STORAGE*) export "$name=$value" ;; esac
-    done < "$SORA_CONFIG"
-fi
-
 # Upstream: a real key, or the simulated gateway on a free loopback port.
+# Whether a key is set is the binary's call (its one settings reader), never a parse of ours.
 simulated=0
-key=${SORA_API_KEY:-}
-base=${SORA_BASE_URL:-https://api.apiyi.com/v1}
-if [ -z "$key" ]; then
+if ! env -i PATH=/usr/bin:/bin SORA_API_KEY="${SORA_API_KEY:-}" SORA_CONFIG="${SORA_CONFIG:-}" "$bin" check-config --has-key; then
     simulated=1
     key="sim-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     : > "$dir/sim.out"
@@ -133,14 +119,20 @@ if [ -z "$key" ]; then
     simurl=$(grep -o 'http://[0-9.:]*' "$dir/sim.out" | head -1)
     [ -n "$simurl" ] || { echo "stack.sh: simulator did not start:" >&2; cat "$dir/sim.log" >&2; exit 1; }
     echo "$simurl" > "$dir/sim.url"
-    base="$simurl/v1"
 fi
 
-# One config file for responder, workers and reaper; the key lives here (0600), never in the spool.
+# One config file for responder, workers and reaper, in the order the reader's precedence wants
+# (later lines win): the environment's settings, the caller's config file copied as it is (never
+# parsed here), then what this stack decides. Keys live here (0600), never in the spool.
 umask 077
 {
-    echo "SORA_API_KEY=$key"
-    echo "SORA_BASE_URL=$base"
+    env | grep -E '^(SORA_|OSS_|S3_|STORAGE|[A-Z0-9_]+_API_KEY=)' \
+        | grep -vE '^SORA_(BIN|SIM_ARGS|CGI|CONFIG|NGINX_[A-Z_]*|RESPONDERS|UPLOAD_RESPONDERS|REAP_EVERY|SPOOL_DIR|MEDIA_DIR|WORKER_BIN)=' || true
+    if [ -n "${SORA_CONFIG:-}" ] && [ -f "$SORA_CONFIG" ]; then cat "$SORA_CONFIG"; echo; fi
+    if [ "$simulated" = 1 ]; then
+        echo "SORA_API_KEY=$key"
+        echo "SORA_BASE_URL=$simurl/v1"
+    fi
     echo "SORA_SIMULATED=$simulated"
     echo "SORA_SPOOL_DIR=$dir/spool"
     echo "SORA_MEDIA_DIR=$dir/media"
@@ -149,12 +141,10 @@ umask 077
         echo "SORA_STATUS_URL_PREFIX=$SORA_NGINX_PREFIX/status"
         echo "SORA_MEDIA_URL_PREFIX=$SORA_NGINX_PREFIX/media"
     fi
-    env | grep -E '^(SORA_|OSS_|S3_|STORAGE)' \
-        | grep -vE '^SORA_(API_KEY|BASE_URL|SIMULATED|SPOOL_DIR|MEDIA_DIR|WORKER_BIN|BIN|SIM_ARGS|CGI|CONFIG|NGINX_[A-Z_]*|RESPONDERS|UPLOAD_RESPONDERS|REAP_EVERY)=' || true
 } > "$dir/sora.env"
 # Sign-in is on by default: without a password (hash) from the caller, the first start makes one,
 # keeps it 0600 in the state directory, reuses it on later starts, and says where it is.
-if [ "${SORA_AUTH:-on}" != off ] && [ -z "${SORA_ADMIN_PASSWORD_HASH:-}${SORA_ADMIN_PASSWORD:-}" ]; then
+if env -i PATH=/usr/bin:/bin SORA_CONFIG="$dir/sora.env" "$bin" check-config --needs-password; then
     if [ ! -s "$dir/admin-password" ]; then
         head -c 15 /dev/urandom | base64 | tr -d '/+=\n' | cut -c1-20 > "$dir/admin-password"
         new_password=1
@@ -165,7 +155,6 @@ umask 022
 else
     stop_front
     simulated=$(grep -c '^SORA_SIMULATED=1' "$dir/sora.env" || true)
-    base=$(sed -n 's/^SORA_BASE_URL=//p' "$dir/sora.env")
 fi
 
 # Say at once what is wrong with the configuration (the page's health banner says it too).
@@ -224,6 +213,6 @@ fi
 if [ "$simulated" = 1 ]; then
     echo "UPSTREAM: SIMULATED (no SORA_API_KEY set) — sora-sim at $(cat "$dir/sim.url"), videos are samples"
 else
-    echo "UPSTREAM: $base"
+    echo "UPSTREAM: $(env -i PATH=/usr/bin:/bin SORA_CONFIG="$dir/sora.env" "$bin" check-config 2>/dev/null | sed -n 's/^upstream: \([^ ]*\).*/\1/p')"
 fi
 echo "sora-fcgi is running: $url/"

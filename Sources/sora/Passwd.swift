@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import SoraCore
 
@@ -37,18 +41,18 @@ struct Passwd: ParsableCommand {
         } else {
             print("SORA_ADMIN_PASSWORD_HASH=\(hash)")
         }
-        if generate { FileHandle.standardError.write(Data("admin password: \(password)\n".utf8)) }
+        if generate { Console.error("admin password: \(password)\n") }
     }
 
     /// Reads a line from the terminal with echo off.
     static func ask(_ prompt: String) -> String {
-        FileHandle.standardError.write(Data(prompt.utf8))
+        Console.error(prompt)
         var old = termios()
         tcgetattr(0, &old)
         var quiet = old
         quiet.c_lflag &= ~tcflag_t(ECHO)
         tcsetattr(0, TCSANOW, &quiet)
-        defer { tcsetattr(0, TCSANOW, &old); FileHandle.standardError.write(Data("\n".utf8)) }
+        defer { tcsetattr(0, TCSANOW, &old); Console.error("\n") }
         return readLine(strippingNewline: true) ?? ""
     }
 
@@ -56,7 +60,7 @@ struct Passwd: ParsableCommand {
     static func write(hash: String, to path: String) throws {
         let old = FileIO.read(path).map { String(decoding: $0, as: UTF8.self) } ?? ""
         var lines = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("SORA_ADMIN_PASSWORD_HASH=") }
+            .filter { !$0.trimmed.hasPrefix("SORA_ADMIN_PASSWORD_HASH=") }
         while lines.last == "" { lines.removeLast() }
         lines.append("SORA_ADMIN_PASSWORD_HASH=\(hash)")
         try FileIO.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: path, mode: 0o600)

@@ -1,5 +1,9 @@
 import CFastCGI
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import SoraCore
 
@@ -28,7 +32,7 @@ struct Responder {
             serveCGI()
             return 0
         }
-        for p in config.problems { FileHandle.standardError.write(Data("sora fcgi: config: \(p.setting): \(p.message)\n".utf8)) }
+        for p in config.problems { Console.error("sora fcgi: config: \(p.setting): \(p.message)\n") }
         guard FCGX_Init() == 0 else { return 1 }
         var request = FCGX_Request()
         guard FCGX_InitRequest(&request, 0, 0) == 0 else { return 1 }
@@ -54,17 +58,39 @@ struct Responder {
 
     func serveCGI() {
         let environment = ProcessInfo.processInfo.environment
+        var consumed = 0
         let response = handle(env: { environment[$0] }) { limit in
-            Self.readBody(limit: limit) { buffer, count in
-                while true {
-                    let n = Glibc.read(0, buffer, count)
-                    if n >= 0 || errno != EINTR { return n }
-                }
-            }
+            let body = Self.readBody(limit: limit, Self.readStandardInput)
+            consumed = body.count
+            return body
         }
         try? FileIO.writeAll(1, Self.head(response), path: "stdout")
         try? FileIO.writeAll(1, response.body, path: "stdout")
+        // A CGI gateway writes the whole body into our stdin before it reads the answer, and
+        // fcgiwrap answers 502 if we exit first. So a body refused unread (over the limit) is
+        // still drained, through a small buffer, never kept.
+        Self.discardInput((environment["CONTENT_LENGTH"].flatMap { Int($0) } ?? 0) - consumed)
         maintenance()
+    }
+
+    static func readStandardInput(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        while true {
+            let n = Glibc.read(0, buffer, count)
+            if n >= 0 || errno != EINTR { return n }
+        }
+    }
+
+    /// Reads and drops up to `count` bytes of stdin.
+    static func discardInput(_ count: Int) {
+        guard count > 0 else { return }
+        var left = count
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 1)
+        defer { buffer.deallocate() }
+        while left > 0 {
+            let n = readStandardInput(buffer, min(left, 65536))
+            if n <= 0 { return }
+            left -= n
+        }
     }
 
     /// Reads a request body of at most `limit` bytes (the checked CONTENT_LENGTH) into one array
@@ -86,7 +112,7 @@ struct Responder {
     func handle(env: (String) -> String?, readBody: (Int) -> [UInt8]) -> APIResponse {
         let uri = env("REQUEST_URI") ?? env("DOCUMENT_URI") ?? ((env("SCRIPT_NAME") ?? "") + (env("PATH_INFO") ?? ""))
         let pathPart = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
-        let path = pathPart.removingPercentEncoding ?? pathPart
+        let path = Percent.decode(pathPart)
         let length = env("CONTENT_LENGTH").flatMap { Int($0) } ?? 0
         let body = (length > 0 && length <= config.maxBodyBytes) ? readBody(length) : []
         var headers: [String: String] = [:]

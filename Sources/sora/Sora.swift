@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import SoraCore
 
@@ -21,7 +25,10 @@ struct Sora: ParsableCommand {
         commandName: "sora",
         abstract: "Sora 2 video generation for nginx: FastCGI/CGI responder, detached workers, spool tools.",
         discussion: "Configuration comes from the environment and the env-style file named by SORA_CONFIG (see README).",
-        subcommands: [FCGI.self, WorkerCommand.self, Reap.self, Status.self, List.self, CheckConfig.self, Passwd.self, LogBurst.self, Reindex.self])
+        subcommands: [FCGI.self, WorkerCommand.self, Reap.self,
+                      // The command line (issue 11): jobs and the operator's kit.
+                      Generate.self, Batch.self, Jobs.self, Show.self, Cancel.self, RetryTransfer.self, Download.self, Doctor.self,
+                      CheckConfig.self, Passwd.self, Reindex.self, LogBurst.self])
 }
 
 /// Shared by the subcommands: configuration from the environment (+ SORA_CONFIG file). A process
@@ -111,7 +118,10 @@ struct Reap: ParsableCommand {
         let config = loadConfig()
         let spool = config.spool
         try spool.prepare()
-        return Reaper(config: config, spool: spool, launchWorker: Spawner.workerLauncher(config: config, spool: spool)).run()
+        let report = Reaper(config: config, spool: spool, launchWorker: Spawner.workerLauncher(config: config, spool: spool)).run()
+        // When the last pass ran, however it was started (timer, cron, loop, responder): `sora doctor` reads it.
+        try? FileIO.writeAtomically(Array(SpoolJSON.isoString(Date()).utf8), to: spool.root + "/.reaper-pass", durable: false)
+        return report
     }
 
     static func json(_ r: Reaper.Report) throws -> String {
@@ -119,40 +129,19 @@ struct Reap: ParsableCommand {
     }
 }
 
-struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a job's status document.")
-    @Argument(help: "The job id.") var jobID: String
-
-    func run() throws {
-        let spool = loadConfig().spool
-        guard JobID.isValid(jobID) else { throw ValidationError("not a job id: \(jobID)") }
-        guard let doc = spool.readStatus(jobID) else { throw ValidationError("no such job: \(jobID)") }
-        let e = SpoolJSON.encoder()
-        e.outputFormatting.insert(.prettyPrinted)
-        print(String(decoding: try e.encode(doc), as: UTF8.self))
-    }
-}
-
-struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
-    @Option(help: "How many jobs.") var limit = 20
-
-    func run() throws {
-        let spool = loadConfig().spool
-        for id in spool.allJobIDs().prefix(limit) {
-            guard let d = spool.readStatus(id) else { continue }
-            let line = [id, d.status.rawValue, String(format: "%5.1f%%", d.progress), d.model,
-                        d.error?.kind.rawValue ?? "", d.videoURL ?? "", String(d.origPrompt.prefix(40))]
-            print(line.joined(separator: "\t"))
-        }
-    }
-}
-
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Report configuration problems (exit 1 if any).")
 
+    @Flag(help: "Print nothing; exit 0 when SORA_API_KEY is set (environment or config file), 1 when not (stack.sh uses it to choose the simulator).")
+    var hasKey = false
+
+    @Flag(help: "Print nothing; exit 0 when sign-in is on and no admin password (or hash) is set (stack.sh then makes one).")
+    var needsPassword = false
+
     func run() throws {
         let config = loadConfig()
+        if hasKey { throw ExitCode(config.apiKey.isEmpty ? 1 : 0) }
+        if needsPassword { throw ExitCode(config.auth.enabled && config.auth.passwordHash == nil && config.auth.password == nil ? 0 : 1) }
         print("upstream: \(config.baseURL)\(config.simulated ? " (SIMULATED)" : "") key: \(config.apiKey.isEmpty ? "missing" : "set")")
         print("spool: \(config.spoolDir)  media: \(config.mediaDir)  store: \(config.makeStore().name)  workers: \(config.maxWorkers)")
         for p in config.problems { print("problem: \(p.setting): \(p.message)") }

@@ -22,7 +22,9 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "EndToEnd"))
-from stack import Stack, free_port, stack_dir  # noqa: E402
+from stack import FAST_ENV, Stack, free_port, stack_dir  # noqa: E402
+
+AUTH = {"Authorization": "Bearer " + FAST_ENV["SORA_ADMIN_TOKEN"]}
 
 
 def timed(conn, method, path, body=None, headers=None):
@@ -34,6 +36,8 @@ def timed(conn, method, path, body=None, headers=None):
 
 
 def series(port, n, method, path, body=None, headers=None, expect=200):
+    if "/api/" in (path(0) if callable(path) else path):
+        headers = {**AUTH, **(headers or {})}  # sign-in is on: the API is used as a script does
     conn = http.client.HTTPConnection("127.0.0.1", port)
     out = []
     for i in range(n):
@@ -76,14 +80,14 @@ def main():
     os.environ["SORA_SIM_ARGS"] = "--step-delay 5 --steps 2 --quiet"
     stack.start()
     try:
-        job = stack.generate("benchmark seed [sim:nolink]").json()["task_id"]
+        job = stack.generate("benchmark seed [sim:nourl]", model="seedance-2-0").json()["task_id"]
         n = a.requests
         static = series(stack.port, n, "GET", f"/status/{job}.json")
         base = statistics.median(static)
         summary("static", static, base)
         summary("health", series(stack.port, n, "GET", "/api/health"), base)
         summary("status", series(stack.port, n, "GET", f"/api/status/{job}"), base)
-        body = json.dumps({"model": "sora-v2-portrait", "prompt": "benchmark [sim:nolink]"})
+        body = json.dumps({"model": "seedance-2-0", "prompt": "benchmark [sim:nourl]"})
         gen = series(stack.port, min(n, 100), "POST", "/api/generate", body=body,
                      headers={"Content-Type": "application/json"}, expect=202)
         summary("generate", gen, base)

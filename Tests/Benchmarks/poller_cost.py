@@ -91,6 +91,12 @@ def main():
     print(f"{'peak RSS (MiB)':24}{hwm / 1024:>12.1f}{curl_rss / 1024:>14.1f}{hwm / max(curl_rss, 1):>8.2f}")
     print(f"{'PSS at the end (MiB)':24}{pss / 1024:>12.1f}")
     print(f"targets: CPU < 1 s: {'ok' if cpu < 1 else 'MISSED'}; RSS < 15 MB: {'ok' if hwm < 15 * 1024 else 'MISSED'}")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from results import record
+    record(f"worker following a task {args.minutes:g} min: CPU", "s", cpu, curl_cpu * polls, "curl × polls", "< 1 s", cpu < 1)
+    record(f"worker following a task {args.minutes:g} min: peak RSS", "MiB", hwm / 1024, curl_rss / 1024, "curl", "≤ 15 MB",
+           hwm / 1024 * 1.048576 <= 15)
+    record("worker PSS while polling", "MiB", pss / 1024)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,10 @@ def main():
               f"private {base['anon'] / 1024:.1f} MiB")
         print(f"big job ({big['size_bytes'] / 2**20:.0f} MiB, multipart):     peak RSS {peak['hwm'] / 1024:.1f} MiB, "
               f"private {peak['anon'] / 1024:.1f} MiB")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from results import record
+        record(f"worker peak RSS, whole job, {big['size_bytes'] / 2**20:.0f} MiB to S3", "MiB", peak["hwm"] / 1024, base["hwm"] / 1024,
+               "tiny-video job", "≤ 15 MB", peak["hwm"] / 1024 * 1.048576 <= 15)
         print(f"ratio big/baseline: peak RSS ×{peak['hwm'] / max(base['hwm'], 1):.2f}, "
               f"private ×{peak['anon'] / max(base['anon'], 1):.2f}; growth {(peak['hwm'] - base['hwm']) / 1024:+.1f} MiB")
     finally:

@@ -16,26 +16,55 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "Tests" / "artifacts"
 CHROMIUM = os.environ.get("SORA_CHROMIUM", "/usr/bin/chromium")
+# Sign-in of the stack under test: the page signs in with the password, the test client with the token.
+PASSWORD = os.environ.get("SORA_E2E_PASSWORD", "browser tests sign in with this")
+TOKEN = os.environ.get("SORA_E2E_TOKEN", "browser-test-token-0123456789abcdef")
+
+
+# Every test module that imports these fixtures registers its own copy; the session-wide things
+# (the stack, the browser) are made once and shared through this cache, torn down by whoever made them.
+_SHARED = {}
+
+
+def _shared(request, key, make):
+    """`make()` yields the thing and, when resumed, tears it down; run once per session."""
+    if key not in _SHARED:
+        gen = make()
+        _SHARED[key] = next(gen)
+
+        def finish():
+            _SHARED.pop(key, None)
+            next(gen, None)
+        request.session.config.add_cleanup(finish)
+    return _SHARED[key]
 
 
 @pytest.fixture(scope="session")
-def stack_under_test():
+def stack_under_test(request):
     """The stack named by SORA_E2E_BASE_URL (and SORA_SIM_URL), or — when unset, as under
     `make test` — a fresh one started here exactly like `make run` does (simulated upstream)."""
-    url = os.environ.get("SORA_E2E_BASE_URL", "").strip()
-    if url:
-        yield url.rstrip("/") + "/", (os.environ.get("SORA_SIM_URL", "").strip().rstrip("/") or None)
-        return
-    import sys
-    sys.path.insert(0, str(ROOT / "Tests" / "EndToEnd"))
-    from stack import Stack, free_port, stack_dir
-    st = Stack(stack_dir("browser"), free_port(), extra_env={"SORA_SIM_ARGS": "--step-delay 0.2 --steps 4 --link-ttl 3600",
-                                                                   "SORA_RETRY_BASE_DELAY": "1"})
-    st.start()
-    try:
-        yield st.base + "/", st.sim
-    finally:
-        st.stop()
+    def make():
+        url = os.environ.get("SORA_E2E_BASE_URL", "").strip()
+        if url:
+            yield url.rstrip("/") + "/", (os.environ.get("SORA_SIM_URL", "").strip().rstrip("/") or None)
+            return
+        import sys
+        sys.path.insert(0, str(ROOT / "Tests" / "EndToEnd"))
+        import tempfile
+        from stack import Stack, free_port
+        # Its own prefix: other test sessions on the machine clean up `sora-e2e-*` directories.
+        state = tempfile.mkdtemp(prefix="sora-browser-")
+        os.chmod(state, 0o755)
+        st = Stack(state, free_port(), extra_env={"SORA_SIM_ARGS": "--step-delay 0.2 --steps 4 --link-ttl 3600",
+                                                                       "SORA_RETRY_BASE_DELAY": "1", "SORA_POLL_INTERVAL": "0.3",
+                                                                       "SORA_POLL_SLOW_INTERVAL": "0.3",
+                                                                       "SORA_ADMIN_PASSWORD": PASSWORD, "SORA_ADMIN_TOKEN": TOKEN})
+        st.start()
+        try:
+            yield st.base + "/", st.sim
+        finally:
+            st.stop()
+    return _shared(request, "stack", make)
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +80,12 @@ def sim_url(stack_under_test):
 
 @pytest.fixture(scope="session")
 def api(base_url):
-    """Tiny JSON client for the stack's API (standard library only)."""
+    """Tiny JSON client for the stack's API (standard library only), signed in with the admin token."""
     class Api:
         def get(self, path):
+            req = urllib.request.Request(base_url + path.lstrip("/"), headers={"Authorization": f"Bearer {TOKEN}"})
             try:
-                with urllib.request.urlopen(base_url + path.lstrip("/"), timeout=10) as r:
+                with urllib.request.urlopen(req, timeout=10) as r:
                     return r.status, json.loads(r.read() or b"null")
             except urllib.error.HTTPError as e:
                 body = e.read()
@@ -64,23 +94,35 @@ def api(base_url):
                 except ValueError:
                     return e.code, None
 
+        def post(self, path, body, headers=None):
+            req = urllib.request.Request(base_url + path.lstrip("/"), data=json.dumps(body).encode(), method="POST",
+                                         headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json", **(headers or {})})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    return r.status, json.loads(r.read() or b"null")
+            except urllib.error.HTTPError as e:
+                return e.code, json.loads(e.read() or b"null")
+
         def models(self):
             return {m["id"]: m for m in self.get("api/models")[1]["models"]}
     return Api()
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(request):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("Python Playwright is not installed (pip install playwright)")
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        yield b
-        b.close()
+
+    def make():
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+            yield b
+            b.close()
+    return _shared(request, "browser", make)
 
 
 @pytest.fixture
@@ -89,16 +131,21 @@ def page_factory(browser, base_url):
     contexts = []
     errors = []
 
-    def open_page(width=1280, height=800, path="", setup=None):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        contexts.append(ctx)
-        if setup:
+    def open_page(width=1280, height=800, path="", setup=None, locale="zh-CN", ready="#model:enabled", context=None, sign_in=True):
+        ctx = context or browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        if context is None:
+            contexts.append(ctx)
+            if sign_in:   # the session cookie, as the sign-in form would get it
+                answer = ctx.request.post(base_url + "api/login", data={"password": PASSWORD})
+                assert answer.ok, answer.text()
+        if setup and context is None:
             setup(ctx)   # e.g. routes that alter an API answer before the page loads
         page = ctx.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text else None)
         page.goto(base_url + path)
-        page.wait_for_selector("#model-list .model-option")
+        if ready:
+            page.wait_for_selector(ready)
         return page
 
     yield open_page

@@ -181,6 +181,26 @@ class Stack:
         return sorted(p.name for p in (self.spool / "jobs").iterdir()) if (self.spool / "jobs").exists() else []
 
 
+def alive(pid):
+    """Running and not a zombie (an orphan may stay a zombie where pid 1 does not reap)."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def wait_for(pred, timeout=20, what="condition"):
+    """Polls `pred` until it returns something true, and returns that."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not met within {timeout}s")
+
+
 def stack_dir(name):
     """A state directory nginx's unprivileged workers can traverse (pytest's own tmp is 0700)."""
     import tempfile

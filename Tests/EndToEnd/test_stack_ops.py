@@ -1,35 +1,14 @@
 """Operating the stack: two pools of responders (API, uploads), each sharing its socket, and all
-of them stop; `stop` works
-without the binary that started the stack (a release-only `make run`); `kill-workers` kills
-workers and nothing else."""
+of them stop; `stop` works without the binary that started the stack (a release-only
+`make run`); `kill-workers` kills workers and nothing else."""
 import os
 import pathlib
 import signal
 import subprocess
-import time
 
 import requests
 
-from stack import BIN, ROOT, STACK, Stack, free_port, stack_dir
-
-
-def alive(pid):
-    """Running and not a zombie (orphans may stay zombies where pid 1 does not reap)."""
-    try:
-        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def wait_for(pred, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout}s")
+from stack import BIN, ROOT, STACK, Stack, alive, free_port, stack_dir, wait_for
 
 
 def stack_processes(stack, by_environment=True):

@@ -18,12 +18,11 @@ import shlex
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
 import requests
 
-from stack import BIN, ROOT, Stack, free_port, stack_dir
+from stack import BIN, ROOT, Stack, alive, free_port, stack_dir, wait_for
 
 UNITS = ROOT / "nginx" / "systemd"
 _names = itertools.count()
@@ -42,24 +41,6 @@ def unit(name):
         key, _, value = line.partition("=")
         section.setdefault(key.strip(), []).append(value.strip())
     return out
-
-
-def alive(pid):
-    try:
-        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def wait_for(pred, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout}s")
 
 
 def cgroup2_root():

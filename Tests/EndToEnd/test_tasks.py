@@ -122,14 +122,18 @@ def test_worker_killed_mid_poll_resumes_polling(sim):
 
 def test_worker_killed_mid_download_resumes_with_range(sim):
     job = sim.generate("killed mid download [sim:big=3] [sim:slow=300]", model="seedance-2-0").json()["task_id"]
-    part = sim.spool / "jobs" / job / "download.part"
-    wait_for(lambda: part.exists() and part.stat().st_size > 200_000, what="half a download")
+    # The local store downloads beside the final file (a dot-file nginx never serves), then renames.
+    def part():
+        found = list((sim.dir / "media").rglob(f".{job}.mp4.part"))
+        return found[0] if found else None
+    wait_for(lambda: part() is not None and part().stat().st_size > 200_000, what="half a download")
     kill_workers(sim)
     sim.sora("reap")
     doc = sim.wait(job, timeout=90)
     assert doc["status"] == "succeeded" and doc["size_bytes"] == 3 << 20, doc
     assert stats(sim, "ark")["creates"] == 1
     assert sim.sim_stats()["range_requests"] >= 1
+    assert not list((sim.dir / "media").rglob(".*.part"))  # renamed into place, nothing left behind
 
 
 @pytest.mark.parametrize("how", ["close", "500", "timeout"])

@@ -1,7 +1,7 @@
 // The poller with a fake clock and a fake fetch: backoff, stale documents, terminal stop, 404s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BACKOFF, GONE_AFTER_404S, createPoller, isNewer, mergeDocument, nextDelay } from '../../www/js/poll.js';
+import { BACKOFF, GONE_AFTER_404S, createPoller, isNewer, mergeDocument, nextDelay } from '../../www/js/status-view.js';
 
 function harness(answers) {
   const timers = [];
@@ -128,4 +128,18 @@ test('isNewer and mergeDocument', () => {
   assert.ok(!isNewer({ seq: 1 }, null));
   assert.equal(mergeDocument({ progress: 70 }, { progress: 20, status: 'generating' }).progress, 70);
   assert.equal(mergeDocument(null, { progress: 20, status: 'generating' }).progress, 20);
+});
+
+test('a poke (a change-feed event) polls now, and restarts a poller stopped at a terminal state', async () => {
+  const h = harness([d(1, 'failed', 50), d(2, 'transferring', 50), d(3, 'transferring', 60)]);
+  h.p.start(0);
+  await h.step();
+  assert.equal(h.p.running, false);
+  h.p.poke();                       // the feed says the job moved again (a retry)
+  assert.equal(h.timers.at(-1).ms, 0);
+  await h.step();
+  assert.equal(h.docs.at(-1).status, 'transferring');
+  assert.equal(h.timers[0].ms, 1000);
+  h.p.poke();                       // a running poller: the waiting poll is replaced by one now
+  assert.equal(h.timers.at(-1).ms, 0);
 });

@@ -1,106 +1,115 @@
+// Status documents (contract §4, §5) in our words: phases, times, failures by kind and code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadLocale, setLocale, t } from '../../www/js/strings.js';
 import {
-  canRetryTransfer, elapsedSeconds, safeMediaURL, failureView, formatElapsed, isTerminal, shownProgress, spendFromList, statusView, todaySpend,
+  FAILURES, elapsedSeconds, etaSeconds, failureView, isTerminal, phaseLine, phaseOf, safeMediaURL,
+  shortId, shownProgress, statusURLFor, statusView,
 } from '../../www/js/status-view.js';
 
-const NOW = Date.parse('2025-11-25T12:00:00Z');
+await loadLocale('zh');
+await loadLocale('en');
+const NOW = Date.parse('2026-12-01T10:02:00Z');
 const doc = (over = {}) => ({
-  seq: 3, task_id: 'j1', status: 'generating', progress: 42.5, stage: '  进度 42%  ', model: 'sora-v2-landscape',
-  duration: 10, width: 1280, height: 704, orig_prompt: 'a cat', actual_prompt: 'a cat', status_url: '/status/j1.json',
-  video_url: null, cost_usd: 0.15, error: null, created_at: '2025-11-25T11:58:30Z', updated_at: '2025-11-25T11:59:59Z',
-  ...over,
+  seq: 3, task_id: '01jg3k9qzxa7b2c4d6e8f0h2j4', status: 'generating', phase: 'generating', progress: 42.5, stage: 'running: 42%',
+  model: 'seedance-2-0', mode: 'text_to_video', params: { duration: 8, resolution: '1080p' }, width: 1920, height: 1080,
+  orig_prompt: 'a cat', actual_prompt: 'a cat', status_url: '/status/01jg3k9qzxa7b2c4d6e8f0h2j4.json', video_url: null,
+  cost_usd: 3.0715, cost_state: 'reserved', error: null, created_at: '2026-12-01T10:00:00Z', started_at: '2026-12-01T10:00:30Z',
+  can_cancel: false, can_retry: false, ...over,
 });
 
-test('a running job: status key, trimmed stage, progress and elapsed time', () => {
+test('the phase in our words, never the upstream’s raw stage', () => {
+  setLocale('en');
+  const words = (d) => t(phaseLine(d).key, phaseLine(d).vars);
+  assert.equal(words(doc({ status: 'queued', phase: 'queued', queue_position: 3 })), 'Waiting in our queue: position 3');
+  assert.equal(words(doc({ status: 'queued', phase: 'queued', queue_position: null })), 'Waiting in our queue');
+  assert.equal(words(doc({ phase: 'submitting' })), 'Sending to the provider');
+  assert.equal(words(doc({ phase: 'upstream_queued' })), 'Queued at the provider');
+  assert.equal(words(doc()), 'Generating 42 %');
+  assert.equal(words(doc({ status: 'transferring', phase: 'downloading' })), 'Downloading the video');
+  assert.equal(words(doc({ status: 'transferring', phase: 'storing' })), 'Saving the video');
+  setLocale('zh');
+  assert.equal(words(doc()), '生成中 42%');
+  // Documents of an older core have no phase: it follows from the status.
+  assert.equal(phaseOf({ status: 'transferring' }), 'storing');
+  assert.equal(phaseOf({ status: 'weird' }), 'queued');
   const v = statusView(doc(), { now: NOW });
-  assert.equal(v.statusKey, 'status.generating');
-  assert.equal(v.terminal, false);
-  assert.equal(v.stage, '进度 42%');
-  assert.equal(v.progress, 42.5);
-  assert.equal(v.elapsedText, '1:30');
-  assert.equal(v.resolution, '1280×704');
-  assert.equal(v.videoURL, null);
-  assert.equal(v.failure, null);
+  assert.equal(v.stage, 'running: 42%', 'kept for the folded details only');
+});
+
+test('elapsed time runs from creation and never goes back while the job runs', () => {
+  assert.equal(elapsedSeconds(doc(), NOW), 120);
+  assert.equal(statusView(doc(), { now: NOW, previousElapsed: 130 }).elapsed, 130, 'a clock step back shows no smaller time');
+  assert.equal(statusView(doc({ created_at: '2026-12-01T10:05:00Z' }), { now: NOW }).elapsed, 0, 'a server clock ahead gives 0, not negative');
+  const done = doc({ status: 'succeeded', phase: 'done', finished_at: '2026-12-01T10:01:30Z' });
+  assert.equal(statusView(done, { now: NOW, previousElapsed: 200 }).elapsed, 90, 'the time taken is the server’s');
+  assert.equal(elapsedSeconds({ status: 'queued' }, NOW), null);
+});
+
+test('time left from the model’s typical time while the provider works', () => {
+  assert.equal(etaSeconds(doc(), 180, NOW), 90);          // started 90 s ago
+  assert.equal(etaSeconds(doc(), 60, NOW), -30, 'slower than usual');
+  assert.equal(etaSeconds(doc({ phase: 'queued', status: 'queued' }), 180, NOW), null);
+  assert.equal(etaSeconds(doc({ phase: 'storing', status: 'transferring' }), 180, NOW), null);
+  assert.equal(etaSeconds(doc(), null, NOW), null);
+  assert.equal(statusView(doc({ status: 'failed', phase: 'failed' }), { now: NOW, typical: 180 }).eta, null);
 });
 
 test('progress never goes backwards, is clamped, and is 100 on success', () => {
   assert.equal(shownProgress({ progress: 30 }, 50), 50);
   assert.equal(shownProgress({ progress: 130 }, 0), 100);
-  assert.equal(shownProgress({ progress: -5 }, 0), 0);
   assert.equal(shownProgress({ progress: 'x' }, 7), 7);
   assert.equal(shownProgress({ status: 'succeeded', progress: 90 }, 0), 100);
-  assert.equal(statusView(doc({ progress: 10 }), { now: NOW, previousProgress: 60 }).progress, 60);
 });
 
-test('a succeeded job exposes its video and the time it took', () => {
-  const v = statusView(doc({ status: 'succeeded', progress: 100, video_url: '/media/j1.mp4', finished_at: '2025-11-25T11:59:00Z' }), { now: NOW });
-  assert.ok(v.succeeded && v.terminal);
-  assert.equal(v.videoURL, '/media/j1.mp4');
-  assert.equal(v.elapsedText, '0:30');
-});
-
-test('failures are explained by kind with the server’s message', () => {
-  const kinds = ['moderation', 'stream_cut', 'upstream', 'timeout', 'no_link', 'transfer', 'config', 'interrupted'];
-  for (const kind of kinds) {
-    const f = failureView(doc({ status: 'failed', error: { kind, message: ` msg ${kind} `, detail: 'curl 18' } }), NOW);
-    assert.equal(f.kind, kind);
-    assert.equal(f.titleKey, `fail.title.${kind}`);
-    assert.equal(f.hintKey, `fail.hint.${kind}`);
-    assert.equal(f.message, `msg ${kind}`);
-    assert.equal(f.detail, 'curl 18');
+test('every failure kind and code of the contract is worded, with its parameters', () => {
+  for (const locale of ['en', 'zh']) {
+    setLocale(locale);
+    for (const [kind, codes] of Object.entries(FAILURES)) {
+      for (const code of codes) {
+        const f = failureView(doc({ status: 'failed', error: { kind, code, params: { status: 503, seconds: 600, media_type: 'text/html',
+          limit_bytes: 4e9, store: 's3', expired_at: '2026-12-01T09:00:00Z', setting: 'SORA_API_KEY' }, detail: 'curl 28' } }));
+        assert.equal(f.kind, kind);
+        assert.equal(f.code, code);
+        assert.ok(f.text && !f.text.includes('{'), `${locale} ${kind}.${code}: ${f.text}`);
+        assert.ok(f.title && f.hint);
+      }
+    }
   }
-  const odd = failureView(doc({ status: 'failed', error: { kind: 'martian' } }), NOW);
-  assert.equal(odd.kind, 'unknown');
-  assert.equal(failureView(doc({ status: 'failed', error: null }), NOW).hintKey, 'fail.hint.unknown');
+  setLocale('en');
+  const timeout = failureView(doc({ status: 'failed', error: { kind: 'timeout', code: 'stall', params: { seconds: 300 }, detail: '' } }));
+  assert.equal(timeout.text, 'The provider sent nothing for 5 min.');
+  const limited = failureView(doc({ status: 'failed', error: { kind: 'upstream', code: 'rate_limited',
+    params: { status: 429, retry_after: 30, attempts: 3, upstream_code: 'RequestBurstTooFast' }, detail: 'HTTP 429' } }));
+  assert.deepEqual(limited.facts, ['Provider’s error code: RequestBurstTooFast', 'Provider asks to wait: 30 sec', 'Attempts: 3']);
+  const odd = failureView(doc({ status: 'failed', error: { kind: 'martian', code: 'x', message: '中文的说明' } }));
+  assert.deepEqual([odd.kind, odd.code, odd.text, odd.title], ['unknown', null, '', 'Generation failed'], 'old prose is never shown');
 });
 
-test('retry-transfer only for transfer failures whose upstream link is still valid', () => {
-  const failed = (kind, expires) => doc({ status: 'failed', error: { kind, message: '' }, upstream_url_expires_at: expires });
-  assert.ok(canRetryTransfer(failed('transfer', '2025-11-26T00:00:00Z'), NOW));
-  assert.ok(!canRetryTransfer(failed('transfer', '2025-11-25T11:00:00Z'), NOW));
-  assert.ok(!canRetryTransfer(failed('transfer', null), NOW));
-  assert.ok(!canRetryTransfer(failed('moderation', '2025-11-26T00:00:00Z'), NOW));
-  assert.ok(!canRetryTransfer(doc({ status: 'transferring', upstream_url_expires_at: '2025-11-26T00:00:00Z' }), NOW));
-  assert.ok(statusView(failed('transfer', '2025-11-26T00:00:00Z'), { now: NOW }).failure.canRetryTransfer);
+test('Retry and Cancel are offered only when the server says so', () => {
+  assert.equal(statusView(doc({ status: 'failed', can_retry: true }), { now: NOW }).canRetry, true);
+  assert.equal(statusView(doc({ status: 'failed', can_retry: false, error: { kind: 'transfer' } }), { now: NOW }).canRetry, false);
+  assert.equal(statusView(doc({ status: 'failed', error: { kind: 'transfer' } }), { now: NOW }).canRetry, false, 'no field, no offer');
+  assert.equal(statusView(doc({ status: 'generating', can_retry: true }), { now: NOW }).canRetry, false, 'only failed jobs');
+  assert.equal(statusView(doc({ can_cancel: true }), { now: NOW }).canCancel, true);
+  assert.equal(statusView(doc({ status: 'cancelled', phase: 'cancelled', can_cancel: true }), { now: NOW }).canCancel, false);
 });
 
-test('unknown statuses and missing times do not break the view', () => {
-  const v = statusView({ task_id: 'x', status: 'weird' }, { now: NOW });
-  assert.equal(v.statusKey, 'status.unknown');
-  assert.equal(v.elapsedText, '');
-  assert.equal(v.progress, 0);
-  assert.equal(elapsedSeconds({ status: 'queued' }, NOW), null);
+test('a result: video and poster URLs of safe schemes, parameters used, cost state', () => {
+  const v = statusView(doc({ status: 'succeeded', phase: 'done', video_url: '/media/a.mp4', poster_url: 'javascript:alert(1)', cost_state: 'settled' }), { now: NOW });
+  assert.ok(v.succeeded && v.terminal && isTerminal('cancelled'));
+  assert.equal(v.videoURL, '/media/a.mp4');
+  assert.equal(v.posterURL, null);
+  assert.deepEqual(v.params, { duration: 8, resolution: '1080p' });
+  assert.equal(v.duration, 8);
+  assert.equal(v.costState, 'settled');
+  assert.equal(safeMediaURL('https://cdn.example.com/a.mp4'), 'https://cdn.example.com/a.mp4');
+  assert.equal(safeMediaURL('data:video/mp4;base64,AAAA'), null);
 });
 
-test('terminal states and elapsed formatting', () => {
-  assert.ok(isTerminal('succeeded') && isTerminal('failed'));
-  assert.ok(!isTerminal('queued') && !isTerminal('generating') && !isTerminal('transferring'));
-  assert.equal(formatElapsed(0), '0:00');
-  assert.equal(formatElapsed(65.9), '1:05');
-  assert.equal(formatElapsed(3725), '1:02:05');
-});
-
-test('today’s spend: the server figure when given, else the sum of today’s jobs', () => {
-  const now = new Date(2025, 10, 25, 15, 0, 0).getTime(); // local time
-  const at = (h, d = 25) => new Date(2025, 10, d, h, 0, 0).toISOString();
-  const jobs = [{ created_at: at(9), cost_usd: 0.15 }, { created_at: at(14), cost_usd: 0.15 }, { created_at: at(23, 24), cost_usd: 0.15 },
-    { created_at: at(10), cost_usd: null }, { created_at: 'bad', cost_usd: 1 }];
-  assert.equal(todaySpend(jobs, now), 0.3);
-  assert.equal(spendFromList({ jobs, today_cost_usd: 1.2 }, now), 1.2);
-  assert.equal(spendFromList({ jobs, today_cost_usd: 0 }, now), 0);
-  assert.equal(spendFromList({ jobs }, now), 0.3);
-  assert.equal(spendFromList({ jobs, today_cost_usd: null }, now), 0.3);
-  assert.equal(spendFromList(null, now), 0);
-});
-
-test('only http(s) and site-relative media URLs reach src/href', () => {
-  for (const ok of ['/media/a.mp4', 'https://bucket.oss.example.com/v/a.mp4', 'http://127.0.0.1:8080/media/a.mp4', 'media/a.mp4', './media/a.mp4', '//cdn.example.com/a.mp4']) {
-    assert.equal(safeMediaURL(ok), ok);
-  }
-  for (const bad of ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'data:text/html,x', ' data:x', '', null, 'vbscript:x']) {
-    assert.equal(safeMediaURL(bad), null, String(bad));
-  }
-  const v = statusView(doc({ status: 'succeeded', video_url: 'javascript:alert(1)' }), { now: NOW });
-  assert.equal(v.videoURL, null);
+test('status file URLs of jobs only known by id follow the shape of a known one', () => {
+  assert.equal(statusURLFor('01jg3k9qzxa7b2c4d6e8f0h2j5', '/sora/status/01jg3k9qzxa7b2c4d6e8f0h2j4.json'), '/sora/status/01jg3k9qzxa7b2c4d6e8f0h2j5.json');
+  assert.equal(statusURLFor('01jg3k9qzxa7b2c4d6e8f0h2j5', 'https://cdn.example.com/s/01jg3k9qzxa7b2c4d6e8f0h2j4.json'), 'https://cdn.example.com/s/01jg3k9qzxa7b2c4d6e8f0h2j5.json');
+  assert.equal(statusURLFor('01jg3k9qzxa7b2c4d6e8f0h2j5', null), 'status/01jg3k9qzxa7b2c4d6e8f0h2j5.json');
+  assert.equal(shortId('01jg3k9qzxa7b2c4d6e8f0h2j4'), '#F0H2J4');
 });

@@ -1,167 +1,256 @@
-// Entry point: wires the parts of the page together and loads the first data.
+// The page shell: wiring, banner, sign-in on 401, live updates from the change feed (everyone's
+// jobs) and a BroadcastChannel (this browser's tabs).
 
-import { LOCALES, getLocale, hasString, loadLocale, pickLocale, setLocale, t, translateTag } from './strings.js';
-import { applyStrings, h } from './dom.js';
-import { createApi } from './api.js';
-import { catalogView } from './catalog-view.js';
-import { formatUSD } from './catalog-view.js';
-import { bannerModel, renderBanner } from './banner.js';
-import { cameraIcon } from './icons.js';
+import { LOCALES, getLocale, lang, loadLocale, pickLocale, setLocale, t, usd } from './strings.js';
+import { applyStrings, cameraIcon, h, warnIcon } from './dom.js';
+import { bannerModel, catalogView, createApi, errorText, isSoraModel, newIdempotencyKey, normalizeParams, priceUSD, regenerateRequest } from './api.js';
 import { createGenerateForm } from './generate-form.js';
-import { createJobsPanel } from './jobs-panel.js';
+import { createJobsPanel } from './jobs.js';
 import { createLibrary } from './library.js';
-import { createVideoDialog } from './video-dialog.js';
-import { createConfirm } from './confirm-dialog.js';
+import { createFeedWatcher, isTerminal, statusURLFor } from './status-view.js';
 
-const LOCALE_KEY = 'sora-fcgi.locale';
 const $ = (id) => document.getElementById(id);
 
-function safeStorage() {
-  try {
-    const s = window.localStorage;
-    s.getItem('x');
-    return s;
-  } catch {
-    const mem = new Map();
-    return { getItem: (k) => mem.get(k) ?? null, setItem: (k, v) => mem.set(k, String(v)), removeItem: (k) => mem.delete(k) };
-  }
+function renderBanner(el, { simulated, problems, failure }) {
+  const parts = [failure && h('p', { text: t('banner.healthFailed', { message: failure }) }), simulated && h('p', { text: t('banner.simulated') }),
+    problems.length > 0 && [h('p', { text: `${t('banner.problems')}:` }), h('ul', {}, problems.map((p) => h('li', { text: p })))]].flat().filter(Boolean);
+  el.hidden = !parts.length;
+  el.className = `banner banner-${simulated && !problems.length && !failure ? 'simulated' : 'error'}`;
+  el.replaceChildren(...(parts.length ? [h('span', { class: 'banner-icon' }, warnIcon({ size: 22 })), h('div', {}, parts)] : []));
 }
 
-const storage = safeStorage();
-const startLocale = pickLocale(storage.getItem(LOCALE_KEY));
-// Chinese is built in; another saved locale is loaded before the first render.
-if (await loadLocale(startLocale).catch(() => false)) setLocale(startLocale);
+const LOCALE_KEY = 'sora-fcgi.locale';
+let storage = window.localStorage;
+try {
+  storage.getItem(LOCALE_KEY);
+} catch {
+  storage = { getItem: () => null, setItem() {} };
+}
+const startLocale = pickLocale(storage.getItem(LOCALE_KEY), navigator.languages);
+await loadLocale(startLocale);
+setLocale(startLocale);
 
-const api = createApi({ hasKey: hasString });
 let rawModels = [];
 let views = [];
+let session = null;
 let spend = null;
 let health = { data: null, error: '' };
+let feed = null;
+let knownStatusURL = null;
+const tabs = window.BroadcastChannel ? new BroadcastChannel('sora-fcgi') : null;
 
-/** Words an ApiError (or anything thrown) for the user; an untranslated API error adds the server's message. */
-function errorText(err) {
-  if (!err || !err.key) return t('err.network');
-  const local = t(err.key, err.vars);
-  return err.key === 'err.http' && err.serverMessage ? `${local}：${err.serverMessage}` : local;
+let signin = null;
+/** The sign-in screen, loaded on the first 401. */
+async function showSignin() {
+  signin ??= (await import('./signin.js')).createSignin({ login: (password) => api.login(password), onSignedIn: () => start() });
+  signin.show();
 }
+const api = createApi({ onUnauthorized: showSignin });
 
-function describe(id) {
-  return views.find((m) => m.id === id) ?? { label: id ?? '' };
+const describe = (id) => views.find((m) => m.id === id) ?? { id, label: id ?? '', isSora: isSoraModel(id), retired: true };
+const usableModel = (id) => views.find((m) => m.id === id && !m.retired);
+const seen = (doc) => { if (doc?.status_url) knownStatusURL = doc.status_url; };
+
+function setSpend(next) {
+  spend = next;
+  renderSpend();
+  form.refresh();
 }
 
 function renderSpend() {
-  $('today-spend').textContent = spend === null ? t('spend.unknown') : formatUSD(spend);
+  $('today-spend').textContent = spend ? usd(spend.today_usd) : '—';
+  $('spend-left').textContent = spend?.budget_usd === undefined ? ''
+    : spend.budget_usd === null ? t('spend.noCapLeft') : t('spend.left', { left: usd(spend.left_usd), budget: usd(spend.budget_usd) });
 }
 
-function computeViews() {
-  const preferred = form?.selectedId ?? null;
-  const cv = catalogView(rawModels, { t, translateTag, locale: getLocale() }, preferred);
-  views = cv.models;
-  return cv;
+const statusDocument = (id) => fetch(`${statusURLFor(id, knownStatusURL)}?_=${Date.now()}`, { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null));
+
+function submitted(job, focus = true) {
+  seen(job);
+  jobs.submitted(job);
+  if (focus) jobs.focus(job.task_id);
 }
 
-const confirmDelete = createConfirm($('confirm-dialog'));
+const actions = {
+  async regenerate(doc) {
+    try {
+      const { job } = await api.generate(regenerateRequest(doc, usableModel(doc.model)?.raw), newIdempotencyKey());
+      submitted(job);
+      tabs?.postMessage({ type: 'created', job });
+      return t('action.regenerated');
+    } catch (err) {
+      return errorText(err);
+    }
+  },
+  edit: (doc) => form.edit(doc),
+  priceOf: (doc) => usableModel(doc.model) && priceUSD(usableModel(doc.model).raw, normalizeParams(usableModel(doc.model).raw, doc.params, doc.mode)),
+  usable: (doc) => Boolean(usableModel(doc.model)),
+  async cancel(doc) {
+    try {
+      jobs.show(await api.cancel(doc.task_id));
+      return null;
+    } catch (err) {
+      return errorText(err);
+    }
+  },
+  async retry(doc) {
+    try {
+      const next = await api.retry(doc.task_id);
+      jobs.show({ status_url: doc.status_url, ...next });
+      library.upsert(next);
+      return null;
+    } catch (err) {
+      return { text: t('fail.retryRefused', { reason: errorText(err) }), again: err.status === 0 };
+    }
+  },
+};
+
+const confirmDialog = $('confirm-dialog');
+async function removeJob(doc) {
+  const media = session?.delete_media_with_job;
+  $('confirm-body').textContent = t(media === true ? 'confirm.withMedia' : media === false ? 'confirm.keepsMedia' : 'confirm.mediaUnknown');
+  confirmDialog.returnValue = '';
+  confirmDialog.showModal();
+  await new Promise((resolve) => confirmDialog.addEventListener('close', resolve, { once: true }));
+  if (confirmDialog.returnValue !== 'confirm') return false;
+  try {
+    await api.deleteJob(doc.task_id);
+  } catch (err) {
+    return errorText(err);
+  }
+  jobs.remove(doc.task_id);
+  dialog?.close();
+  tabs?.postMessage({ type: 'deleted', id: doc.task_id });
+  return true;
+}
 
 const jobs = createJobsPanel({
-  list: $('job-list'),
-  empty: $('jobs-empty'),
-  storage,
-  describe,
-  retryTransfer: (id) => api.retryTransfer(id),
-  errorText,
-  onUpdate(doc) { library.upsert(doc); },
-  onFinished() { library.load(); },
-});
-
-const dialog = createVideoDialog({
-  dialog: $('video-dialog'),
-  describe,
-  async onDelete(doc) { if (await library.remove(doc)) dialog.close(); },
-  async onRetryTransfer(doc) {
-    try {
-      await api.retryTransfer(doc.task_id);
-    } catch (err) {
-      window.alert(errorText(err));
-      return false;
-    }
-    dialog.close();
-    // Follow the retried job in the progress panel like a new one.
-    jobs.add({ task_id: doc.task_id, status_url: doc.status_url, model: doc.model, duration: doc.duration, orig_prompt: doc.orig_prompt })
-      .card.el.scrollIntoView({ block: 'nearest' });
-    return true;
+  list: $('job-list'), empty: $('jobs-empty'), storage, describe, actions,
+  onDocument(doc) {
+    seen(doc);
+    library.upsert(doc, { isNew: true });
   },
 });
-
+let dialog = null;
+/** A library item in the video dialog, loaded on first use. */
+async function openJob(doc) {
+  dialog ??= (await import('./video-dialog.js')).createVideoDialog({ dialog: $('video-dialog'), describe, actions, onDelete: (d) => library.remove(d) });
+  dialog.open(doc);
+}
 const library = createLibrary({
-  api, describe, errorText, confirmDelete,
-  openJob: (doc) => dialog.open(doc),
-  onSpend(n) { spend = n; renderSpend(); },
-  onDeleted(id) { jobs.remove(id); },
+  api, describe, errorText, actions, remove: removeJob, openJob,
+  onList: (answer) => answer.jobs?.forEach(seen),
 });
-
 const form = createGenerateForm({
   api, errorText,
+  spendLeft: () => spend?.left_usd ?? null,
   onSubmitted(job) {
-    // On a phone the progress panel is below the form: bring the new card into view.
-    jobs.add(job).card.el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-    library.load();
+    submitted(job);
+    tabs?.postMessage({ type: 'created', job });
   },
 });
 
 async function loadModels() {
-  form.showModelsLoading();
   try {
     rawModels = await api.models();
-    const cv = computeViews();
-    form.setModels(cv.models, cv.selectedId);
-    library.setModels(cv.models);
+    const cv = catalogView(rawModels, form.selectedId);
+    views = cv.models;
+    form.setModels(views, cv.selectedId);
+    library.setModels(views);
+    jobs.render();
   } catch (err) {
-    form.showModelsError(errorText(err), loadModels);
+    form.showModelsError(errorText(err));
   }
 }
 
 async function loadHealth() {
-  try {
-    health = { data: await api.health(), error: '' };
-  } catch (err) {
-    // A 503 health answer still carries the document; show its problems rather than a bare failure.
-    health = { data: null, error: errorText(err) };
-  }
+  health = await api.health().then((data) => ({ data, error: '' }), (err) => ({ data: null, error: errorText(err) }));
   renderBanner($('health-banner'), bannerModel(health.data, health.error));
-  // With the simulator, costs are what the models would cost: say that none was charged.
   $('spend-simulated').hidden = health.data?.upstream?.simulated !== true;
 }
 
-function renderAll() {
-  const meta = LOCALES.find((l) => l.id === getLocale());
-  document.documentElement.lang = meta?.htmlLang ?? 'zh-CN';
-  document.title = t('app.title');
-  applyStrings(document);
-  renderSpend();
-  if (rawModels.length) {
-    const cv = computeViews();
-    form.setModels(cv.models, form.selectedId ?? cv.selectedId);
-    library.setModels(cv.models);
+async function seedJobs() {
+  const docs = await api.jobs({ limit: 20 }).then((a) => a.jobs ?? [], () => []);
+  docs.forEach(seen);
+  jobs.seed(docs);
+}
+
+async function onEvent(e) {
+  if (e.type === 'deleted') {
+    jobs.remove(e.job);
+    library.drop(e.job);
+  } else if (jobs.has(e.job)) jobs.event(e);
+  else {
+    const doc = await statusDocument(e.job).catch(() => null);
+    if (!doc) return;
+    library.upsert(doc, { isNew: e.type === 'created' });
+    if (e.type === 'created' || !isTerminal(doc.status)) jobs.show(doc);
   }
+}
+
+tabs?.addEventListener('message', ({ data }) => {
+  if (data.type === 'created') {
+    submitted(data.job, false);
+    statusDocument(data.job.task_id).then((d) => d && library.upsert(d, { isNew: true }), () => {});
+  } else if (data.type === 'deleted') onEvent({ type: 'deleted', job: data.id });
+  else if (data.type === 'signed-out') showSignin();
+});
+document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && feed?.poke());
+
+$('signout').addEventListener('click', async () => {
+  await api.logout().catch(() => null);
+  feed?.stop();
+  tabs?.postMessage({ type: 'signed-out' });
+  showSignin();
+});
+
+async function start() {
+  try {
+    session = await api.session();
+  } catch (err) {
+    if (err.code === 'unauthorized') return;
+    session = {};
+  }
+  $('signout').hidden = session.via !== 'session';
+  setSpend(session.spend ?? null);
+  feed?.stop();
+  feed = session.feed_url && createFeedWatcher({
+    url: session.feed_url, fetchImpl: (...a) => fetch(...a), schedule: setTimeout, cancel: clearTimeout,
+    onEvents: (events) => events.forEach(onEvent),
+    onReload() { library.load(); seedJobs(); },
+    onSpend: setSpend,
+  });
+  loadHealth();
+  await loadModels();
+  library.load();
+  seedJobs();
+}
+
+function renderAll() {
+  document.documentElement.lang = lang();
+  document.title = t('app.title');
+  applyStrings();
+  renderSpend();
+  views = catalogView(rawModels, form.selectedId).models;
+  if (views.length) form.setModels(views, form.selectedId);
+  library.setModels(views);
   form.render();
   jobs.render();
   library.render();
+  signin?.render();
   renderBanner($('health-banner'), bannerModel(health.data, health.error));
 }
 
 const localeSelect = $('locale-select');
-localeSelect.replaceChildren(...LOCALES.map((l) => h('option', { value: l.id, text: l.name })));
+localeSelect.replaceChildren(...LOCALES.map((l) => h('option', { value: l.id, text: l.name, lang: l.htmlLang })));
 localeSelect.value = getLocale();
 localeSelect.addEventListener('change', async () => {
-  if (!(await loadLocale(localeSelect.value).catch(() => false))) { localeSelect.value = getLocale(); return; }
+  await loadLocale(localeSelect.value);
   setLocale(localeSelect.value);
   storage.setItem(LOCALE_KEY, getLocale());
   renderAll();
 });
 
-$('brand-icon').append(cameraIcon({ size: 28 }));
+$('brand-icon').append(cameraIcon({ size: 26 }));
 renderAll();
-jobs.resume();
-loadHealth();
-loadModels();
-library.load();
+start();

@@ -1,54 +1,52 @@
-// Tiny DOM helpers: build elements from data, fill static labels from the string table.
-// Text always goes in through textContent / text nodes, never as HTML.
+// Elements from data (text only as text), labels from the string table, inline SVG icons.
 
 import { t } from './strings.js';
 
-/**
- * `h('button', {class: 'x', type: 'button', on: {click}}, 'text', child)`.
- * Keys: `class`, `text`, `dataset`, `on`, `attrs` (setAttribute), `aria-*`/`data-*`/`role`
- * (setAttribute), everything else is assigned as a property.
- */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props ?? {})) {
-    if (v === undefined || v === null || v === false && (k.startsWith('aria-') || k.startsWith('data-'))) continue;
-    if (k === 'class') el.className = Array.isArray(v) ? v.filter(Boolean).join(' ') : v;
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null) continue;
+    if (k === 'class') el.className = [v].flat().filter(Boolean).join(' ');
     else if (k === 'text') el.textContent = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
-    else if (k === 'attrs') for (const [a, av] of Object.entries(v)) { if (av !== null && av !== undefined) el.setAttribute(a, av); }
-    else if (k.startsWith('aria-') || k.startsWith('data-') || k === 'role' || k === 'for') el.setAttribute(k, v);
+    else if (/^(aria-|data-|role$|for$)/.test(k)) el.setAttribute(k, v);
     else el[k] = v;
   }
-  append(el, children);
+  el.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   return el;
 }
 
-function append(el, children) {
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    if (Array.isArray(c)) append(el, c);
-    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-}
-
-/** Sets the static labels under `root` from `data-i18n*` attributes. */
 export function applyStrings(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
-  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
-  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
 }
 
-/** A local date-time for display (`2025-11-25 13:05`). */
-export function formatDateTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-/** Absolute form of a URL the API gave relative to the site (for copying). */
 export function absoluteURL(url) {
   try { return new URL(url, document.baseURI).href; } catch { return String(url); }
+}
+
+const NS = 'http://www.w3.org/2000/svg';
+export const icon = (...paths) => ({ size = 20 } = {}) => {
+  const el = document.createElementNS(NS, 'svg');
+  const attrs = { viewBox: '0 0 24 24', width: size, height: size, fill: 'none', stroke: 'currentColor', 'stroke-width': 1.8,
+    'stroke-linecap': 'round', 'stroke-linejoin': 'round', class: 'icon', 'aria-hidden': 'true', focusable: 'false' };
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  for (const d of paths) el.appendChild(document.createElementNS(NS, 'path')).setAttribute('d', d);
+  return el;
+};
+
+export const cameraIcon = icon('M5 6h8a2.5 2.5 0 0 1 2.5 2.5v7A2.5 2.5 0 0 1 13 18H5a2.5 2.5 0 0 1-2.5-2.5v-7A2.5 2.5 0 0 1 5 6zM15.5 10.2 21 7v10l-5.5-3.2');
+export const downloadIcon = icon('M12 4v12M7 11l5 5 5-5M4 20h16');
+export const linkIcon = icon('M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1');
+export const closeIcon = icon('M6 6l12 12M18 6 6 18');
+export const warnIcon = icon('M12 3 2 20h20L12 3zM12 10v4M12 17h.01');
+export const copyIcon = icon('M9 9h10v11H9zM5 15V4h10');
+export const editIcon = icon('M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4');
+export const redoIcon = icon('M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5');
+
+/** Adds the styles of the parts loaded on first use (css/later.css, same version as this module). */
+export function loadLaterStyles() {
+  if (document.getElementById('later-css')) return;
+  document.head.append(h('link', { rel: 'stylesheet', id: 'later-css', href: new URL('../css/later.css', import.meta.url).href }));
 }

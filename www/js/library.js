@@ -1,158 +1,164 @@
-// The library (README `GET /api/jobs`): newest first, pages of 50 with "load more", filters by
-// status and model, prompt search, thumbnails, open in a dialog, delete with confirmation.
+// The library: filters, search by prompt or id, counts that follow them, posters, one Tab stop per
+// item (arrow keys move inside and between items).
 
-import { formatDateTime, h } from './dom.js';
-import { cameraIcon } from './icons.js';
-import { statusView, spendFromList } from './status-view.js';
-import { formatUSD } from './catalog-view.js';
-import { t } from './strings.js';
+import { cameraIcon, h } from './dom.js';
+import { jobActions, nameFor } from './jobs.js';
+import { shortId, statusView } from './status-view.js';
+import { dateTime, t, usd } from './strings.js';
+
+export function matchesFilters(doc, { status = '', model = '', q = '' } = {}) {
+  const needle = q.trim().toLowerCase();
+  return (!status || doc.status === status) && (!model || doc.model === model) && (!needle
+    || String(doc.task_id).toLowerCase().startsWith(needle.replace(/^#/, '')) || String(doc.orig_prompt).toLowerCase().includes(needle));
+}
+
+export function rovingMove(key, { item, control, count, controls }) {
+  const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
+  return {
+    ArrowRight: { item, control: clamp(control + 1, controls) },
+    ArrowLeft: { item, control: clamp(control - 1, controls) },
+    ArrowDown: { item: clamp(item + 1, count), control },
+    ArrowUp: { item: clamp(item - 1, count), control },
+    Home: { item: 0, control: 0 },
+    End: { item: count - 1, control: 0 },
+  }[key] ?? null;
+}
 
 export const PAGE_SIZE = 50;
-const STATUSES = ['succeeded', 'failed', 'generating', 'transferring', 'queued'];
+const STATUSES = ['succeeded', 'failed', 'cancelled', 'generating', 'transferring', 'queued'];
 
-/** `api` client; `describe(id)`; `openJob(doc)`; `confirmDelete()` → Promise<bool>; `onSpend(n)`; `onDeleted(id)`. */
-export function createLibrary({ api, describe, openJob, confirmDelete, onSpend, onDeleted, errorText }) {
+export function createLibrary({ api, describe, openJob, remove, actions, onList, errorText }) {
   const $ = (id) => document.getElementById(id);
   const listEl = $('library-list');
-  const stateEl = $('library-state');
-  const more = $('library-more');
   const q = $('library-q');
   const statusSelect = $('library-status');
   const modelSelect = $('library-model');
+  let state = { items: [], nextBefore: null, total: null, loading: false, error: '', notice: '', models: [] };
+  let generation = 0;
+  const current = new Map();
+  const built = new Map();
+  const filters = () => ({ status: statusSelect.value, model: modelSelect.value, q: q.value.trim() });
+  const set = (next) => { state = { ...state, ...next }; render(); };
 
-  let state = { items: [], nextBefore: null, loading: false, error: '', notice: '', models: [] };
-  let generation = 0;  // answers of an older query are dropped
-
-  function filters() {
-    return { status: statusSelect.value, model: modelSelect.value, q: q.value.trim() };
-  }
-
-  async function load({ append = false } = {}) {
+  async function load(append = false) {
     const mine = ++generation;
-    state = { ...state, loading: true, error: '', notice: append ? state.notice : '' };
-    render();
-    const f = filters();
+    set({ loading: true, error: '', notice: append ? state.notice : '' });
     try {
-      const answer = await api.jobs({ limit: PAGE_SIZE, before: append ? state.nextBefore : undefined, ...f });
+      const a = await api.jobs({ limit: PAGE_SIZE, before: append ? state.nextBefore : undefined, ...filters() });
       if (mine !== generation) return;
-      const jobs = Array.isArray(answer.jobs) ? answer.jobs : [];
-      const items = append ? [...state.items, ...jobs.filter((j) => !state.items.some((x) => x.task_id === j.task_id))] : jobs;
-      state = { ...state, items, nextBefore: answer.next_before ?? null, total: Number.isFinite(answer.total) ? answer.total : null, loading: false };
-      // The server's figure counts every job of today; without it, sum what the unfiltered list shows.
-      const unfiltered = !f.status && !f.model && !f.q;
-      if ((answer.today_cost_usd ?? null) !== null || unfiltered) onSpend(spendFromList({ ...answer, jobs: items }, Date.now()));
+      const jobs = (a.jobs ?? []).filter((j) => !append || !state.items.some((x) => x.task_id === j.task_id));
+      set({ items: append ? [...state.items, ...jobs] : jobs, nextBefore: a.next_before ?? null, total: a.total ?? null, loading: false });
+      onList(a);
     } catch (err) {
-      if (mine !== generation) return;
-      state = { ...state, loading: false, error: errorText(err) };
+      if (mine === generation) set({ loading: false, error: errorText(err) });
     }
-    render();
   }
 
-  async function remove(doc) {
-    if (!(await confirmDelete())) return false;
-    try {
-      await api.deleteJob(doc.task_id);
-    } catch (err) {
-      state = { ...state, notice: errorText(err) };
-      render();
-      return false;
-    }
-    state = { ...state, items: state.items.filter((j) => j.task_id !== doc.task_id), notice: t('library.deleted'),
-      total: Number.isFinite(state.total) ? state.total - 1 : state.total };
-    render();
-    onDeleted(doc.task_id);
-    return true;
+  async function del(doc) {
+    const r = await remove(doc);
+    if (r === true) drop(doc.task_id, t('library.deleted'));
+    else if (r) set({ notice: r });
   }
 
-  function thumb(doc, v) {
-    const label = t('library.open', { prompt: v.prompt.slice(0, 80) });
-    let inner;
-    if (v.videoURL) {
-      inner = h('video', { preload: 'metadata', muted: true, src: `${v.videoURL}#t=0.1`, tabIndex: -1, 'aria-hidden': 'true' });
-      inner.setAttribute('playsinline', '');
-      if (v.posterURL) inner.poster = v.posterURL;
-    } else {
-      inner = h('span', { class: 'thumb-placeholder' }, cameraIcon({ size: 28 }), h('span', { text: t(v.statusKey) }));
-    }
-    return h('button', { type: 'button', class: ['thumb', doc.width > doc.height ? 'landscape' : 'portrait'], 'aria-label': label,
-      on: { click: () => openJob(doc) } }, inner);
+  function drop(id, notice = '') {
+    if (state.items.some((j) => j.task_id === id)) set({ items: state.items.filter((j) => j.task_id !== id), notice, total: state.total && state.total - 1 });
   }
-
-  const built = new Map();  // task id → {key, el}: unchanged entries keep their element (and loaded thumbnail)
 
   function item(doc) {
-    const key = `${doc.seq}|${doc.status}|${document.documentElement.lang}|${state.models.length}`;
-    const cached = built.get(doc.task_id);
-    if (cached && cached.key === key) return cached.el;
-    const el = buildItem(doc);
+    const key = `${doc.seq}|${doc.status}|${document.documentElement.lang}|${describe(doc.model).label}`;
+    if (built.get(doc.task_id)?.key === key) return built.get(doc.task_id).el;
+    const v = statusView(doc);
+    let thumb;
+    if (v.posterURL) thumb = h('img', { src: v.posterURL, alt: '', loading: 'lazy' });
+    else if (v.videoURL) thumb = h('video', { preload: 'metadata', muted: true, src: `${v.videoURL}#t=0.1`, tabIndex: -1, 'aria-hidden': 'true' });
+    else thumb = h('span', { class: 'thumb-placeholder' }, cameraIcon({ size: 28 }), h('span', { text: t(v.statusKey) }));
+    const acts = jobActions(doc, v, actions, { media: false });
+    acts.insertBefore(h('button', { type: 'button', class: 'button secondary small lib-delete', text: t('library.delete'), disabled: !v.terminal,
+      'aria-label': nameFor(t('library.delete'), v), on: { click: () => del(doc) } }), acts.lastChild);
+    const el = h('li', { class: 'lib-item', dataset: { taskId: doc.task_id, status: v.status } },
+      h('button', { type: 'button', class: 'thumb', 'aria-label': nameFor(t('library.open'), v), on: { click: () => openJob(doc) } }, thumb),
+      h('div', { class: 'lib-info' },
+        h('div', { class: 'lib-line' }, h('span', { class: `badge badge-${v.status}`, text: t(v.statusKey) }), h('span', { class: 'lib-model', text: describe(v.model).label })),
+        h('p', { class: 'lib-prompt', text: v.prompt, title: v.prompt }),
+        h('p', { class: 'lib-meta', text: [dateTime(v.createdAt), v.duration && t('param.seconds', { n: v.duration }), v.costUSD !== null && usd(v.costUSD), shortId(v.taskId)].filter(Boolean).join(' · ') }),
+        acts));
     built.set(doc.task_id, { key, el });
     return el;
   }
 
-  function buildItem(doc) {
-    const v = statusView(doc);
-    return h('li', { class: 'lib-item', dataset: { taskId: doc.task_id, status: v.status } },
-      thumb(doc, v),
-      h('div', { class: 'lib-info' },
-        h('div', { class: 'lib-line' },
-          h('span', { class: `badge badge-${v.status}`, text: t(v.statusKey) }),
-          h('span', { class: 'lib-model', text: describe(v.model).label })),
-        h('p', { class: 'lib-prompt', text: v.prompt, title: v.prompt }),
-        h('p', { class: 'lib-meta', text: [formatDateTime(v.createdAt), v.duration ? t('params.seconds', { n: v.duration }) : '',
-          v.costUSD !== null ? formatUSD(v.costUSD) : ''].filter(Boolean).join(' · ') }),
-        h('div', { class: 'lib-actions' },
-          h('button', { type: 'button', class: 'button secondary small lib-delete', text: t('library.delete'),
-            disabled: !v.terminal, 'aria-label': `${t('library.delete')}: ${v.prompt.slice(0, 40)}`,
-            on: { click: () => remove(doc) } }))));
+  const controlsOf = (li) => [...li.querySelectorAll('button, a[href]')].filter((c) => !c.disabled);
+
+  function rove() {
+    for (const li of listEl.children) {
+      for (const c of li.querySelectorAll('button, a[href]')) c.tabIndex = -1;
+      const cs = controlsOf(li);
+      cs[Math.min(current.get(li.dataset.taskId) ?? 0, cs.length - 1)].tabIndex = 0;
+    }
   }
 
+  listEl.addEventListener('keydown', (e) => {
+    const li = e.target.closest('.lib-item');
+    if (!li) return;
+    const items = [...listEl.children];
+    const cs = controlsOf(li);
+    const move = !e.altKey && !e.ctrlKey && !e.metaKey && rovingMove(e.key, { item: items.indexOf(li), control: Math.max(0, cs.indexOf(e.target)), count: items.length, controls: cs.length });
+    if (!move) return;
+    e.preventDefault();
+    const target = items[move.item];
+    const tcs = controlsOf(target);
+    current.set(target.dataset.taskId, Math.min(move.control, tcs.length - 1));
+    rove();
+    tcs[current.get(target.dataset.taskId)].focus();
+  });
+
   function renderFilters() {
-    const keep = (sel, options) => {
+    for (const [sel, options] of [[statusSelect, STATUSES.map((s) => [s, t(`status.${s}`)])], [modelSelect, state.models.map((m) => [m.id, m.label])]]) {
       const value = sel.value;
-      sel.replaceChildren(...options.map(([v, label]) => h('option', { value: v, text: label })));
+      sel.replaceChildren(...[['', t('library.all')], ...options].map(([v, text]) => h('option', { value: v, text })));
       sel.value = options.some(([v]) => v === value) ? value : '';
-    };
-    keep(statusSelect, [['', t('library.all')], ...STATUSES.map((s) => [s, t(`status.${s}`)])]);
-    keep(modelSelect, [['', t('library.all')], ...state.models.map((m) => [m.id, m.label])]);
+    }
   }
 
   function render() {
-    listEl.replaceChildren(...state.items.map(item));
+    const els = state.items.map(item);
+    // Unchanged items keep their place (and the keyboard focus a live update would otherwise take).
+    if (els.length !== listEl.children.length || els.some((el, i) => listEl.children[i] !== el)) {
+      const focused = listEl.contains(document.activeElement) && document.activeElement;
+      listEl.replaceChildren(...els);
+      if (focused?.isConnected) focused.focus();
+    }
     for (const id of built.keys()) if (!state.items.some((j) => j.task_id === id)) built.delete(id);
+    rove();
     listEl.setAttribute('aria-busy', String(state.loading));
-    let text = '';
-    if (state.loading) text = t('library.loading');
-    else if (state.error) text = t('library.loadFailed', { message: state.error });
-    else if (!state.items.length) text = t('library.empty');
-    else text = state.total !== null && state.total !== undefined
-      ? t('library.countOf', { n: state.items.length, total: state.total }) : t('library.count', { n: state.items.length });
-    if (state.notice && !state.loading) text = `${state.notice} · ${text}`;
-    stateEl.textContent = text;
-    stateEl.classList.toggle('error', Boolean(state.error));
-    more.hidden = !state.nextBefore;
-    more.disabled = state.loading;
+    const n = state.items.length;
+    const text = state.loading ? t('library.loading') : state.error ? t('library.loadFailed', { message: state.error })
+      : !n ? t('library.empty') : state.total !== null ? t('library.countOf', { n, total: state.total }) : t('library.count', { n });
+    $('library-state').textContent = state.notice && !state.loading ? `${state.notice} · ${text}` : text;
+    $('library-state').classList.toggle('error', Boolean(state.error));
+    $('library-more').hidden = !state.nextBefore;
+    $('library-more').disabled = state.loading;
   }
 
   let debounce = null;
-  q.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(() => load(), 300); });
+  q.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(load, 300); });
   statusSelect.addEventListener('change', () => load());
   modelSelect.addEventListener('change', () => load());
-  $('library-filters').addEventListener('submit', (e) => { e.preventDefault(); clearTimeout(debounce); load(); });
+  $('library-filters').addEventListener('submit', (e) => { e.preventDefault(); load(); });
   $('library-refresh').addEventListener('click', () => load());
-  more.addEventListener('click', () => load({ append: true }));
+  $('library-more').addEventListener('click', () => load(true));
 
   renderFilters();
   return {
-    load,
-    remove,
-    /** Catalog views, for the model filter and labels. */
-    setModels(models) { state = { ...state, models }; renderFilters(); render(); },
-    render() { renderFilters(); render(); },
-    /** Replaces one entry after a job changed (e.g. finished), without reloading. */
-    upsert(doc) {
-      if (!state.items.some((j) => j.task_id === doc.task_id)) return;
-      state = { ...state, items: state.items.map((j) => (j.task_id === doc.task_id ? doc : j)) };
-      render();
+    load: () => load(),
+    remove: del,
+    drop,
+    setModels(models) { state.models = models; renderFilters(); render(); },
+    render() { built.clear(); renderFilters(); render(); },
+    upsert(doc, { isNew = false } = {}) {
+      const known = state.items.some((j) => j.task_id === doc.task_id);
+      if (known && !matchesFilters(doc, filters())) drop(doc.task_id);
+      else if (known) set({ items: state.items.map((j) => (j.task_id === doc.task_id && !(j.seq > doc.seq) ? doc : j)) });
+      else if (isNew && !state.loading && matchesFilters(doc, filters())) set({ items: [doc, ...state.items], total: state.total === null ? null : state.total + 1 });
     },
   };
 }

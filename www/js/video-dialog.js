@@ -1,51 +1,35 @@
-// A library entry opened in a <dialog>: the player (or the failure), its facts, and actions.
+// A library item in a <dialog>, loaded on first use: player or failure, facts, prompt, every action.
 
-import { formatDateTime, h } from './dom.js';
-import { closeIcon } from './icons.js';
-import { failureBox } from './failure-view.js';
-import { factsList, mediaActions, soraTag } from './media-actions.js';
+import { closeIcon, h, loadLaterStyles } from './dom.js';
+import { factsList, failureBox, jobActions, nameFor, soraTag } from './jobs.js';
 import { statusView } from './status-view.js';
-import { isSoraModel } from './catalog-view.js';
 import { t } from './strings.js';
 
-/** `describe(id)` → `{label}`; `onDelete(doc)` deletes (and may close the dialog). */
-export function createVideoDialog({ dialog, describe, onDelete, onRetryTransfer }) {
-  dialog.addEventListener('close', () => {
-    dialog.querySelector('video')?.pause();
-    dialog.replaceChildren();
-  });
-  // A click on the backdrop (outside the panel) closes, like Escape does.
+loadLaterStyles();
+
+export function createVideoDialog({ dialog, describe, actions, onDelete }) {
+  dialog.addEventListener('close', () => dialog.replaceChildren());
   dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
 
   return {
     open(doc) {
       const v = statusView(doc);
-      const media = v.videoURL
-        ? h('video', { controls: true, preload: 'metadata', src: v.videoURL, class: 'dialog-video' })
-        : null;
-      if (media) {
-        media.setAttribute('playsinline', '');
-        if (v.posterURL) media.poster = v.posterURL;
-      }
-      const del = h('button', { type: 'button', class: 'button danger small', text: t('library.delete'),
-        disabled: !v.terminal, on: { click: () => onDelete(doc) } });
+      const m = describe(v.model);
+      const video = v.videoURL && h('video', { controls: true, preload: 'metadata', src: v.videoURL, class: 'dialog-video', 'aria-label': nameFor(t('result.video'), v) });
+      if (video && v.posterURL) video.poster = v.posterURL;
+      const acts = jobActions(doc, v, { ...actions, edit: (d) => { dialog.close(); actions.edit(d); } });
+      acts.insertBefore(h('button', { type: 'button', class: 'button danger small', text: t('library.delete'), disabled: !v.terminal,
+        'aria-label': nameFor(t('library.delete'), v), on: { click: () => onDelete(doc) } }), acts.lastChild);
+      const text = (cls, s) => s && h(cls === 'sub' ? 'h3' : 'p', { class: cls === 'sub' ? 'dialog-subtitle' : 'dialog-prompt', text: s });
       dialog.replaceChildren(h('div', { class: 'dialog-panel' },
-        h('div', { class: 'dialog-head' },
-          isSoraModel(v.model) ? soraTag() : null,
-          h('h2', { id: 'video-dialog-title', text: describe(v.model).label }),
+        h('div', { class: 'dialog-head' }, m.isSora && soraTag(), h('h2', { id: 'video-dialog-title', text: m.label }),
           h('span', { class: `badge badge-${v.status}`, text: t(v.statusKey) }),
-          h('button', { type: 'button', class: 'icon-button dialog-close', 'aria-label': t('dialog.close'), title: t('dialog.close'),
-            on: { click: () => dialog.close() } }, closeIcon({ size: 18 }))),
-        h('div', { class: ['dialog-body', !media && 'no-media'] },
-          media ? h('div', { class: 'dialog-media' }, media) : null,
-          v.failure ? failureBox(v.failure, { onRetryTransfer: () => onRetryTransfer(doc) }) : null,
-          h('div', { class: 'dialog-info' },
-            factsList(v, { created: formatDateTime(v.createdAt), id: v.taskId }),
-            h('h3', { class: 'dialog-subtitle', text: t('job.prompt') }),
-            h('p', { class: 'dialog-prompt', text: v.prompt }),
-            v.actualPrompt ? h('h3', { class: 'dialog-subtitle', text: t('job.actualPrompt') }) : null,
-            v.actualPrompt ? h('p', { class: 'dialog-prompt', text: v.actualPrompt }) : null,
-            h('div', { class: 'dialog-actions' }, v.videoURL ? mediaActions(v.videoURL, v.taskId) : null, del)))));
+          h('button', { type: 'button', class: 'icon-button dialog-close', 'aria-label': t('dialog.close'), on: { click: () => dialog.close() } }, closeIcon({ size: 18 }))),
+        h('div', { class: ['dialog-body', !video && 'no-media'] },
+          video && h('div', { class: 'dialog-media' }, video),
+          v.failed && failureBox(v, { onRetry: () => actions.retry(doc).then((r) => { if (!r) dialog.close(); return r; }), linkEstimated: doc.link_expiry_estimated === true }),
+          h('div', { class: 'dialog-info' }, factsList(v, { model: m.label, created: true, order: (m.fields ?? []).map((p) => p.name) }),
+            text('sub', t('job.prompt')), text('p', v.prompt), text('sub', v.actualPrompt && t('job.actualPrompt')), text('p', v.actualPrompt), acts))));
       dialog.showModal();
       dialog.querySelector('.dialog-close').focus();
     },

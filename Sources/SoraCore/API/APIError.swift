@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An error answered to an API client as `{"error":{"code","message"}}` with an HTTP status.
 /// The page words it from `code` and `params`; `message` is English, for developers and scripts.
@@ -50,7 +57,7 @@ public struct APIRequest: Sendable {
         var out: [String: String] = [:]
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+                Percent.decode(String($0), plusIsSpace: true)
             }
             if let k = kv.first, !k.isEmpty { out[k] = kv.count > 1 ? kv[1] : "" }
         }

@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,7 +84,7 @@ public struct Auth: Sendable {
     static func cookie(_ header: String?) -> String? {
         guard let header else { return nil }
         for part in header.split(separator: ";") {
-            let kv = part.trimmingCharacters(in: .whitespaces)
+            let kv = part.trimmed
             if kv.hasPrefix(cookieName + "=") { return String(kv.dropFirst(cookieName.count + 1)) }
         }
         return nil
@@ -115,7 +119,7 @@ public struct Auth: Sendable {
     public func newSession() -> String? {
         guard let key = sessionKey() else { return nil }
         let expiry = Int(now().timeIntervalSince1970) + settings.sessionTTL
-        let nonce = (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let nonce = Hex.string((0..<12).map { _ in UInt8.random(in: 0...255) })
         let payload = "v1.\(expiry).\(nonce)"
         return "\(payload).\(mac(payload, key: key))"
     }

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A validated generate request (docs/contract.md §3). Built only by `GenerateInput.parse`, which
 /// rejects everything the upstream would refuse or that could cost money for nothing.
@@ -69,7 +76,7 @@ extension GenerateInput {
                            params: ["model": .string(model.id), "replaced_by": .string(model.replacedBy.joined(separator: ","))])
         }
         guard case .string(let rawPrompt)? = obj["prompt"] else { throw APIError(400, "prompt_empty", "prompt is required") }
-        let prompt = rawPrompt.trimmingCharacters(in: .whitespacesAndNewlines)
+        let prompt = rawPrompt.trimmed
         if prompt.isEmpty { throw APIError(400, "prompt_empty", "prompt is empty") }
         let scalars = prompt.unicodeScalars.count
         if scalars > limits.maxPromptLength || prompt.utf8.count > limits.maxPromptBytes {
@@ -124,7 +131,7 @@ extension GenerateInput {
         }
         if let d = obj["duration"], d != .null, given["duration"] == nil {
             let value = d.number.flatMap { $0.rounded() == $0 ? Int64($0) : nil }
-                ?? d.string.flatMap { Int64($0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "s", with: "")) }
+                ?? d.string.flatMap { Int64($0.trimmed.replacing("s", with: "")) }
             if let fixed = model.duration, model.param("duration") == nil {
                 guard value == Int64(fixed) else {
                     throw APIError(400, "duration_mismatch", "\(model.id) makes \(fixed)-second videos; the duration is set by the model",

@@ -1,6 +1,13 @@
 import _CryptoExtras
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The admin password, stored as an scrypt hash `scrypt:<log2 N>:<r>:<p>:<salt>:<hash>` (base64
 /// salt and hash; colons rather than the usual `$`, so a shell that sources the config file

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The routes that change jobs: generate, delete, cancel, retry.
 extension Router {
@@ -17,7 +24,7 @@ extension Router {
     }
 
     func generate(_ req: APIRequest) throws -> APIResponse {
-        let type = (req.contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let type = (req.contentType ?? "").split(separator: ";").first.map { $0.trimmed.lowercased() } ?? ""
         guard type == "application/json" else {
             throw APIError(415, "unsupported_media_type", "send the request as application/json")
         }
@@ -45,7 +52,7 @@ extension Router {
                 guard let file = f.file, let bytes = FileIO.read(spool.jobDir(from) + "/" + file) else {
                     throw APIError(400, "images_from_invalid", "that job's images are gone")
                 }
-                let ext = (file as NSString).pathExtension
+                let ext = Path.fileExtension(file)
                 frames.append(.init(name: "\(name).\(ext)", bytes: bytes))
                 return (FrameInput(file: "\(name).\(ext)", mime: f.mime), .image(DecodedImage(bytes: [], mime: f.mime ?? "", fileExtension: ext)))
             }
@@ -145,6 +152,7 @@ extension Router {
                 mediaDeleted = true
             }
         }
+        if let request = spool.readRequest(id) { Transfer.removePartial(config: config, store: store, spool: spool, request: request) }
         spool.deleteJob(id)
         EventLog(path: spool.eventsLog).write("job_deleted", job: id, fields: ["media_deleted": mediaDeleted])
         return .json(200, ["deleted": JSONScalar.string(id), "media_deleted": .bool(mediaDeleted)])

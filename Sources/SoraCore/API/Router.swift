@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Answers the JSON API (docs/contract.md). Knows nothing about FastCGI: the responder turns its
 /// request into an `APIRequest` and writes the `APIResponse` back. Process spawning and the
@@ -22,7 +29,7 @@ public struct Router: Sendable {
 
     /// Routes one request. Never throws: every failure becomes a JSON error.
     public func handle(_ req: APIRequest) -> APIResponse {
-        guard let range = req.path.range(of: "/api/") else { return .error(APIError(404, "not_found", "no such endpoint")) }
+        guard let range = req.path.firstRange(of: "/api/") else { return .error(APIError(404, "not_found", "no such endpoint")) }
         var parts = req.path[range.upperBound...].split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         // Whatever follows `status/` or `jobs/` up to a known action is the id, slashes included,
         // so a traversal attempt (`status/../../etc`) is refused by the id check, not routed elsewhere.

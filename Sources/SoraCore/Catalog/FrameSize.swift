@@ -16,7 +16,7 @@ public struct FrameSize: Codable, Sendable, Equatable {
     /// Short side from the resolution (`720p` → 720), long side from the ratio, rounded to 16 px;
     /// `adaptive` or no ratio counts as 16:9.
     public static func from(resolution: String, ratio: String?) -> FrameSize? {
-        guard let short = Int(resolution.lowercased().replacingOccurrences(of: "p", with: "")), short > 0 else { return nil }
+        guard let short = Int(resolution.lowercased().replacing("p", with: "")), short > 0 else { return nil }
         var a = 16, b = 9
         if let ratio, ratio != "adaptive" {
             let p = ratio.split(separator: ":")

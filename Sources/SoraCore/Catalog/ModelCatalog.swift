@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The list of models an operator offers: the built-in one (`BuiltinCatalog`), or a JSON file
 /// named by `SORA_CATALOG` that replaces it or, with `"include_builtin": true`, adds to it and

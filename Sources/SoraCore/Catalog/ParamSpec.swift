@@ -55,7 +55,7 @@ public struct ParamSpec: Codable, Sendable, Equatable {
     public func check(_ value: JSONScalar) -> Result<JSONScalar, ParamProblem> {
         switch kind {
         case .int:
-            let n: Int64? = value.intValue ?? value.stringValue.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            let n: Int64? = value.intValue ?? value.stringValue.flatMap { Int64($0.trimmed) }
             guard let n else { return .failure(.init(spec: self)) }
             if let values, !values.contains(.int(n)) { return .failure(.init(spec: self)) }
             if let min, n < min { return .failure(.init(spec: self)) }

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a model is priced, and the estimate the server reserves and the page shows before submit
 /// (docs/contract.md §2). Prices are USD; `source` and `asOf` say where a figure comes from.

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One entry of the model catalog, as `GET /api/models` shows it (docs/contract.md §2).
 public struct VideoModel: Codable, Sendable, Equatable {

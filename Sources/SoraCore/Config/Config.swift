@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A configuration problem, reported at start and by `/api/health`. Never holds a secret value.
 public struct ConfigProblem: Codable, Sendable, Equatable {
@@ -157,7 +164,7 @@ public struct Config: Sendable {
 
     /// The key held by the setting `name` (a model's `api_key_env`); empty when unset.
     public func apiKey(named name: String) -> Secret {
-        name == "SORA_API_KEY" ? apiKey : Secret(settings[name]?.trimmingCharacters(in: .whitespaces) ?? "")
+        name == "SORA_API_KEY" ? apiKey : Secret(settings[name]?.trimmed ?? "")
     }
 
     /// A model's absolute API root: its own `base_url`, a path on the origin of `SORA_BASE_URL`

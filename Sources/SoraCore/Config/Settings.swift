@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one reader of settings (issue 8 §6): the process environment, then the env-style file
 /// named by `SORA_CONFIG` (file values win, so keys can stay out of nginx and unit files). Typed
@@ -35,12 +42,12 @@ public struct Settings: Sendable {
     public static func parseEnvFile(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         for raw in text.split(whereSeparator: \.isNewline) {
-            var line = raw.trimmingCharacters(in: .whitespaces)
+            var line = raw.trimmed
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
             guard let eq = line.firstIndex(of: "=") else { continue }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            let key = line[..<eq].trimmed
+            var value = line[line.index(after: eq)...].trimmed
             if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
                 value = String(value.dropFirst().dropLast())
             }
@@ -77,7 +84,7 @@ public struct Settings: Sendable {
 
     /// The trimmed value; an empty value counts as unset.
     public func value(_ name: String) -> String? {
-        guard let v = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+        guard let v = values[name]?.trimmed, !v.isEmpty else { return nil }
         return v
     }
 
@@ -148,7 +155,7 @@ public struct Settings: Sendable {
     }
 
     public static func parseSize(_ text: String) -> Int64? {
-        var t = text.uppercased().replacingOccurrences(of: " ", with: "")
+        var t = text.uppercased().replacing(" ", with: "")
         if t.hasSuffix("IB") { t.removeLast(2) } else if t.hasSuffix("B") { t.removeLast() }
         var shift: Int64 = 0
         switch t.last {

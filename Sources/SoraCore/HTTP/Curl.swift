@@ -1,5 +1,12 @@
 import CCurl
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A request body for `HTTPClient`: nothing, bytes in memory, or a slice of a file streamed from
 /// disk (uploads of large videos never load the file into memory).
@@ -22,6 +29,11 @@ public struct HTTPRequest: Sendable {
     /// Stall detection: fail when fewer than `lowSpeedLimit` bytes/s arrive for `lowSpeedTime` s.
     public var lowSpeedLimit: Int = 0
     public var lowSpeedTime: Int = 0
+    /// Write the response body straight into this file descriptor (from its current offset)
+    /// instead of calling `HTTPHandlers.data`: downloads go to disk with no copy. At most
+    /// `sinkLimit` bytes; the outcome says how many were written and why writing stopped.
+    public var sinkFD: Int32?
+    public var sinkLimit: Int64 = .max
     /// Let libcurl follow redirects. `CurlTransport` turns this off for requests that carry a key,
     /// and follows them itself so the key never reaches another origin.
     public var followRedirects = true
@@ -41,7 +53,7 @@ public struct HTTPResponseHead: Sendable, Equatable {
     /// The media type without parameters, lower-cased (`text/event-stream`).
     public var mediaType: String {
         (headers["content-type"] ?? "").split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
+            $0.trimmed.lowercased()
         } ?? ""
     }
 }
@@ -55,6 +67,8 @@ public struct HTTPOutcome: Sendable {
     /// True when one of our own callbacks stopped the transfer (not a network error).
     public var abortedByCaller: Bool
     public var bytesReceived: Int64
+    /// With `HTTPRequest.sinkFD`: errno of a failed write, -1 when the limit was passed, 0 otherwise.
+    public var sinkError: Int32 = 0
 
     public var status: Int { head?.status ?? 0 }
     public var completed: Bool { curlCode == 0 }
@@ -105,6 +119,9 @@ public enum HTTPClient {
         var fileHandle: UnsafeMutablePointer<FILE>? = nil
         defer { if let f = fileHandle { fclose(f) } }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let sink = UnsafeMutablePointer<sora_fd_sink>.allocate(capacity: 1)
+        sink.initialize(to: sora_fd_sink(fd: -1, limit: 0, written: 0, error: 0))
+        defer { sink.deallocate() }
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errPtr in
             sora_curl_set_string(easy, CURLOPT_URL, request.url)
@@ -121,8 +138,14 @@ public enum HTTPClient {
             }
             sora_curl_set_slist(easy, CURLOPT_HTTPHEADER, slist)
             sora_curl_set_pointer(easy, CURLOPT_ERRORBUFFER, errPtr.baseAddress)
-            sora_curl_set_data_fn(easy, CURLOPT_WRITEFUNCTION, curlWrite)
-            sora_curl_set_pointer(easy, CURLOPT_WRITEDATA, ctx)
+            if let fd = request.sinkFD {
+                sink.pointee = sora_fd_sink(fd: fd, limit: request.sinkLimit == .max ? Int64.max : request.sinkLimit, written: 0, error: 0)
+                sora_curl_set_fd_sink(easy, sink)
+                sora_curl_set_long(easy, CURLOPT_BUFFERSIZE, 512 * 1024)  // fewer, larger writes
+            } else {
+                sora_curl_set_data_fn(easy, CURLOPT_WRITEFUNCTION, curlWrite)
+                sora_curl_set_pointer(easy, CURLOPT_WRITEDATA, ctx)
+            }
             sora_curl_set_data_fn(easy, CURLOPT_HEADERFUNCTION, curlHeader)
             sora_curl_set_pointer(easy, CURLOPT_HEADERDATA, ctx)
             sora_curl_set_long(easy, CURLOPT_NOPROGRESS, 0)
@@ -166,8 +189,9 @@ public enum HTTPClient {
         let head: HTTPResponseHead? = box.head ?? (status > 0 ? HTTPResponseHead(status: status, headers: box.headers) : nil)
         var message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if message.isEmpty && code != CURLE_OK { message = String(cString: curl_easy_strerror(code)) }
+        let received = request.sinkFD == nil ? box.received : Int64(sink.pointee.written)
         return HTTPOutcome(head: head, curlCode: Int32(code.rawValue), errorMessage: message,
-                           abortedByCaller: box.aborted, bytesReceived: box.received)
+                           abortedByCaller: box.aborted, bytesReceived: received, sinkError: sink.pointee.error)
     }
 
     /// Performs a request and collects the body in memory, up to `limit` bytes (for small
@@ -205,7 +229,7 @@ private final class TransferBox {
     /// Header lines arrive one by one; a status line starts a new response (redirects, 100s).
     /// Returns false when the caller's `head` handler asked to abort.
     func headerLine(_ line: String) -> Bool {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = line.trimmed
         if trimmed.hasPrefix("HTTP/") {
             let parts = trimmed.split(separator: " ", maxSplits: 2)
             status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
@@ -221,7 +245,7 @@ private final class TransferBox {
             }
         } else if let colon = trimmed.firstIndex(of: ":") {
             let name = trimmed[..<colon].lowercased()
-            let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let value = trimmed[trimmed.index(after: colon)...].trimmed
             headers[name] = value
         }
         return true

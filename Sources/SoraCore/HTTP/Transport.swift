@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP exchange, injected into everything that talks to the network so the worker's
 /// decisions can be unit-tested with a scripted transport (Tests/SoraCoreTests).

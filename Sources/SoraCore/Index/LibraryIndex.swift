@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -131,6 +138,6 @@ public struct LibraryIndex: Sendable {
     /// Changes at every boot (Linux), so an index built before a crash is never trusted after it.
     static let bootID: String = {
         guard let b = FileIO.read("/proc/sys/kernel/random/boot_id", limit: 64) else { return "unknown" }
-        return String(decoding: b, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: b, as: UTF8.self).trimmed
     }()
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,8 +23,7 @@ public struct EventLog: Sendable {
         var obj: [String: Any] = ["time": SpoolJSON.isoString(Date()), "event": event, "pid": Int(getpid())]
         if let job { obj["job"] = job }
         for (k, v) in fields { obj[k] = v }
-        guard JSONSerialization.isValidJSONObject(obj),
-              var line = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        var line = JSONWriter.encode(obj)
         line.append(0x0A)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }

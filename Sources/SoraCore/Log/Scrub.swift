@@ -55,7 +55,7 @@ public enum Scrub {
     }
 
     static func host(of url: Substring) -> String {
-        guard let scheme = url.range(of: "://") else { return "" }
+        guard let scheme = url.firstRange(of: "://") else { return "" }
         let afterScheme = url[scheme.upperBound...]
         let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         return String(authority.split(separator: "@").last ?? "")

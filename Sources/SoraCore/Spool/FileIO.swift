@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,8 +22,8 @@ public enum FileIO {
     /// `durable: false` skips every fsync, for derived files a crash may lose (the change feed).
     public static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644,
                                        syncDirectory syncDir: Bool = true, durable: Bool = true) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let dir = Path.directory(path)
+        let name = Path.lastComponent(path)
         let tmp = "\(dir)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure("cannot create", tmp) }

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Job ids: 26 lower-case Crockford base32 characters — 10 for the creation time in
 /// milliseconds (so ids sort by time) and 16 for 80 random bits (so ids cannot be guessed).

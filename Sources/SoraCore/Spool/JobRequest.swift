@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A first or last frame: a file in the job directory (uploaded), or an https URL.
 public struct FrameInput: Codable, Sendable, Equatable {

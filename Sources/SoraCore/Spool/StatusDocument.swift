@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The public status document: the file nginx serves at `status_url`, and the answer of
 /// `GET /api/status/{id}` (docs/contract.md §4). Never holds a key, an upstream URL or image data.

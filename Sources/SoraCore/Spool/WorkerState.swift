@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The worker's private record: what must survive a crash so a new worker resumes the job
 /// without ever creating a second upstream task. Written with fsync before each step it guards.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,10 +19,10 @@ public struct LocalStore: VideoStore {
 
     public func store(file: String, key: String, contentType: String) throws -> StoredObject {
         let target = "\(root)/\(key)"
-        let dir = (target as NSString).deletingLastPathComponent
+        let dir = Path.directory(target)
         try FileIO.makeDirectory(dir)
         // Copy to a temp name beside the target, then rename: a half-copied video never appears.
-        let tmp = "\(dir)/.\((key as NSString).lastPathComponent).\(getpid()).tmp"
+        let tmp = "\(dir)/.\(Path.lastComponent(key)).\(getpid()).tmp"
         FileIO.remove(tmp)
         do {
             try FileManager.default.copyItem(atPath: file, toPath: tmp)
@@ -31,6 +35,22 @@ public struct LocalStore: VideoStore {
             FileIO.remove(tmp)
             throw error
         }
+        return StoredObject(key: key, url: publicURL(key: key), size: FileIO.size(target) ?? 0)
+    }
+
+    /// A dot-file beside the final one (nginx serves no dot-files), so the finished download
+    /// becomes the stored video by a rename: written once, fsynced once.
+    public func stagingPath(forKey key: String) -> String? {
+        let target = "\(root)/\(key)"
+        let dir = Path.directory(target)
+        return "\(dir)/.\(Path.lastComponent(key)).part"
+    }
+
+    public func adopt(file: String, key: String, contentType: String) throws -> StoredObject {
+        let target = "\(root)/\(key)"
+        chmod(file, 0o644)
+        guard rename(file, target) == 0 else { throw FileIO.Failure("cannot rename onto", target) }
+        FileIO.syncDirectory(Path.directory(target))
         return StoredObject(key: key, url: publicURL(key: key), size: FileIO.size(target) ?? 0)
     }
 

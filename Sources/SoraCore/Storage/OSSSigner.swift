@@ -1,5 +1,12 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Aliyun OSS credentials. The secret never leaves the signers: errors and logs name the key id
 /// at most.
@@ -66,7 +73,7 @@ public struct OSSV4Signer: Sendable {
         for (name, value) in headers {
             let lower = name.lowercased()
             guard isDefaultSigned(lower) || extra.contains(lower) else { continue }
-            merged[lower] = value.trimmingCharacters(in: .whitespaces)
+            merged[lower] = value.trimmed
         }
         let canonicalHeaders = merged.keys.sorted().map { "\($0):\(merged[$0] ?? "")\n" }.joined()
         return [method.uppercased(), canonicalURI(bucket: bucket, key: key), canonicalQuery(query),
@@ -157,11 +164,11 @@ public struct OSSV1Signer: Sendable {
     public static func stringToSign(method: String, headers: [(String, String)], dateSlot: String,
                                     bucket: String, key: String, query: [(String, String)]) -> String {
         func header(_ name: String) -> String {
-            headers.last { $0.0.lowercased() == name }.map { $0.1.trimmingCharacters(in: .whitespaces) } ?? ""
+            headers.last { $0.0.lowercased() == name }.map { $0.1.trimmed } ?? ""
         }
         var oss: [String: String] = [:]
         for (name, value) in headers where name.lowercased().hasPrefix("x-oss-") {
-            oss[name.lowercased()] = value.trimmingCharacters(in: .whitespaces)
+            oss[name.lowercased()] = value.trimmed
         }
         let canonicalHeaders = oss.keys.sorted().map { "\($0):\(oss[$0] ?? "")\n" }.joined()
         return method.uppercased() + "\n" + header("content-md5") + "\n" + header("content-type") + "\n"

@@ -1,5 +1,12 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How transient failures are retried: exponential backoff with jitter, each operation (each
 /// multipart part on its own) getting `maxAttempts` tries.
@@ -34,9 +41,9 @@ public struct StoreEndpoint: Sendable, Equatable {
     /// Parses `https://host[:port]` or a bare `host[:port]` (https assumed). Nil for paths,
     /// queries, user info or other schemes.
     public init?(_ text: String) {
-        var rest = text.trimmingCharacters(in: .whitespaces)
+        var rest = text.trimmed
         var scheme = "https"
-        if let range = rest.range(of: "://") {
+        if let range = rest.firstRange(of: "://") {
             scheme = rest[..<range.lowerBound].lowercased()
             rest = String(rest[range.upperBound...])
         }
@@ -330,7 +337,7 @@ struct ObjectStoreClient<Dialect: StoreDialect>: Sendable {
     func scrub(_ text: String) -> String {
         let secret = dialect.secret
         guard secret.count >= 4 else { return text }
-        return text.replacingOccurrences(of: secret, with: "[secret]")
+        return text.replacing(secret, with: "[secret]")
     }
 
     private func fileSize(_ path: String) throws -> Int64 {
@@ -376,28 +383,28 @@ enum FileDigest {
 enum XMLText {
     static func first(_ tag: String, in body: [UInt8]) -> String? {
         let text = String(decoding: body, as: UTF8.self)
-        guard let open = text.range(of: "<\(tag)>"),
-              let close = text.range(of: "</\(tag)>", range: open.upperBound..<text.endIndex) else { return nil }
-        return unescape(String(text[open.upperBound..<close.lowerBound])).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let open = text.firstRange(of: "<\(tag)>"),
+              let close = text[open.upperBound...].firstRange(of: "</\(tag)>") else { return nil }
+        return unescape(String(text[open.upperBound..<close.lowerBound])).trimmed
     }
 
     static func hasRoot(_ tag: String, in body: [UInt8]) -> Bool {
         var text = Substring(String(decoding: body, as: UTF8.self)).drop { $0.isWhitespace }
-        if text.hasPrefix("<?xml"), let end = text.range(of: "?>") { text = text[end.upperBound...].drop { $0.isWhitespace } }
+        if text.hasPrefix("<?xml"), let end = text.firstRange(of: "?>") { text = text[end.upperBound...].drop { $0.isWhitespace } }
         return text.hasPrefix("<\(tag)>") || text.hasPrefix("<\(tag) ")
     }
 
     static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        s.replacing("&", with: "&amp;").replacing("<", with: "&lt;")
+            .replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
     }
 
     static func unescape(_ s: String) -> String {
         guard s.contains("&") else { return s }
-        var out = s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
-            .replacingOccurrences(of: "&#10;", with: "\n")
-        out = out.replacingOccurrences(of: "&amp;", with: "&")
+        var out = s.replacing("&lt;", with: "<").replacing("&gt;", with: ">")
+            .replacing("&quot;", with: "\"").replacing("&apos;", with: "'")
+            .replacing("&#10;", with: "\n")
+        out = out.replacing("&amp;", with: "&")
         return out
     }
 }

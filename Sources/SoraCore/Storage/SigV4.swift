@@ -1,5 +1,12 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// AWS Signature Version 4 for S3-compatible stores (AWS S3, MinIO, R2, OSS's S3 mode).
 /// Stateless: every call takes the signing time, so tests pin it and the uploader can apply a

@@ -1,5 +1,12 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Small pieces shared by the AWS and OSS signers: hex, HMAC, RFC 3986 encoding and the three
 /// timestamp shapes the protocols use. Pure functions, so every signer stays clock-free.
@@ -53,7 +60,7 @@ enum SigningSupport {
     /// canonical form; harmless for OSS whose SDKs send single-spaced values anyway).
     static func canonicalHeaderValue(_ value: String) -> String {
         value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimmed
     }
 }
 

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where finished videos are kept for good. The worker downloads the short-lived upstream
 /// video to a temp file, then hands it to a store; the store returns the permanent URL.
@@ -12,6 +19,19 @@ public protocol VideoStore: Sendable {
     func delete(key: String) throws
     /// The URL a reader should use now (a fresh signed URL for private buckets).
     func publicURL(key: String) -> String
+    /// Where a download for `key` should be written so that `adopt` keeps it without a copy (the
+    /// local store: a hidden file beside the final one, on the same filesystem), or nil: download
+    /// into the spool, then `store` uploads it.
+    func stagingPath(forKey key: String) -> String?
+    /// Keeps a complete, fsynced file written at `stagingPath(forKey:)` under `key`.
+    func adopt(file: String, key: String, contentType: String) throws -> StoredObject
+}
+
+extension VideoStore {
+    public func stagingPath(forKey key: String) -> String? { nil }
+    public func adopt(file: String, key: String, contentType: String) throws -> StoredObject {
+        try store(file: file, key: key, contentType: contentType)
+    }
 }
 
 /// The result of a successful store.
@@ -26,8 +46,8 @@ public struct StoredObject: Sendable, Equatable {
 /// Builds the object key the plan asks for: date and model in the path, job id in the name.
 public func videoObjectKey(prefix: String, jobID: String, model: String, date: Date) -> String {
     // UTC day from the ISO form ("2026-11-25T…") — no Calendar, which would pull in ICU.
-    let day = SpoolJSON.isoString(date).prefix(10).replacingOccurrences(of: "-", with: "/")
-    let trimmed = prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+    let day = SpoolJSON.isoString(date).prefix(10).replacing("-", with: "/")
+    let trimmed = String(prefix.drop { $0 == "/" }.reversed().drop { $0 == "/" }.reversed())
     let head = trimmed.isEmpty ? "" : trimmed + "/"
     return "\(head)\(day)/\(model)/\(jobID).mp4"
 }

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why moving a video to durable storage failed. The description names the backend, the
 /// operation and the store's own error code, and never a secret (the uploader scrubs the

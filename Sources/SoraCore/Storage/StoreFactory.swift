@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Config {
     /// The store chosen by `STORAGE`: `local` (default; `SORA_MEDIA_DIR` served at

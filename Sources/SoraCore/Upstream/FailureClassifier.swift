@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How the HTTP transfer of a generation stream ended, as the client saw it.
 public enum TransportEnd: Sendable, Equatable {
@@ -10,44 +17,6 @@ public enum TransportEnd: Sendable, Equatable {
     case timedOut(stalled: Bool, detail: String)
     /// Any other transport failure (DNS, TLS, connect, our own abort…).
     case other(detail: String)
-}
-
-/// Wording that marks a refusal or moderation verdict (upstream-protocols.md A.7.3).
-public enum ModerationText {
-    /// Case-insensitive keywords; any one of them marks a moderation text.
-    public static let keywords = ["guardrail", "content polic", "violat", "moderation", "safety system",
-                                  "违规", "违反", "审核", "敏感", "安全策略"]
-
-    /// Whether `text` reads as a refusal. `审核` alone in a benign status line (`审核中`,
-    /// `审核通过`) does not count.
-    public static func matches(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        for keyword in keywords where lower.containsScalars(keyword) {
-            if keyword == "审核", isBenignReview(lower) { continue }
-            return true
-        }
-        return false
-    }
-
-    static func isBenignReview(_ lower: String) -> Bool {
-        let negative = ["未通过", "不通过", "失败", "拒绝", "没有通过"]
-        if negative.contains(where: { lower.containsScalars($0) }) { return false }
-        return lower.containsScalars("审核中") || lower.containsScalars("审核通过")
-    }
-
-    /// Capacity refusals before generation (A.8: "under heavy load").
-    public static func mentionsHeavyLoad(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        return ["heavy load", "overloaded", "负载过高", "负载较高"].contains { lower.containsScalars($0) }
-    }
-
-    /// "Model not found" / "no available channel" answers (A.7.1, A.1).
-    public static func saysModelUnavailable(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        return ["model not found", "model_not_found", "无可用渠道", "no available channel", "model does not exist",
-                "模型不存在", "not found model", "model is not available", "model_not_available"]
-            .contains { lower.containsScalars($0) }
-    }
 }
 
 /// Maps what went wrong with a chat-stream generation to a `JobFailure`: a kind, a code and
@@ -76,7 +45,7 @@ public enum FailureClassifier {
             return JobFailure(.upstream, "auth", ["status": s], detail: detail)
         case 429:
             var p: [String: JSONScalar] = ["status": s]
-            if let wait = retryAfter.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) { p["retry_after"] = .number(wait) }
+            if let wait = retryAfter.flatMap({ Double($0.trimmed) }) { p["retry_after"] = .number(wait) }
             return JobFailure(.upstream, "rate_limited", p, detail: detail)
         default:
             return JobFailure(.upstream, "http", ["status": s, "upstream_code": upstreamCode], detail: detail)
@@ -100,16 +69,18 @@ public enum FailureClassifier {
 
     // MARK: - After the stream
 
-    /// Classifies the end of a 200 stream (A.7.2–A.7.5); nil when the reader found a video link.
-    /// The reader is finished on a copy first (as complete text only for `.complete`), unless the
-    /// caller already finished it. Map a body that ended inside an event
-    /// (`SSEParser.hasPartialEvent`) to `.cut` before calling.
+    /// Classifies the end of a 200 answer (A.7.2–A.7.5), streamed or a whole JSON body; nil when
+    /// the reader found a video link. The reader is finished on a copy first (as complete text
+    /// only for `.complete`), unless the caller already finished it. Map a body that ended inside
+    /// an event (`ChatStreamReader.endedMidEvent` after `finish`, or `SSEParser.hasPartialEvent`
+    /// on the event interface) to `.cut` before calling.
     ///
     /// Order: refusal text or `content_filter` → `moderation`; in-stream error (moderation wording
     /// → `moderation`, capacity → `upstream`, else `upstream`); "under heavy load" text →
     /// `upstream`; a cut body → `stream_cut`; timeouts → `timeout`; other transport errors →
-    /// `upstream`; a body that ended with neither `[DONE]` nor a `finish_reason` → `stream_cut`;
-    /// otherwise `no_link`. Every code carries `last_progress` when the stream reported one.
+    /// `upstream`; a body that ended with neither `[DONE]` nor a `finish_reason` (nor was a whole
+    /// JSON answer) → `stream_cut`; otherwise `no_link`. Every code carries `last_progress` when
+    /// the stream reported one.
     public static func streamEnded(reader: ChatStreamReader, transportError: TransportEnd) -> JobFailure? {
         var reader = reader
         reader.finish(textIsComplete: transportError == .complete)
@@ -132,7 +103,7 @@ public enum FailureClassifier {
             if ModerationText.mentionsHeavyLoad(text) { return JobFailure(.upstream, "overloaded", base, detail: detail) }
             return JobFailure(.upstream, "error_in_stream", with(["upstream_code": .string(error.code ?? "")]), detail: detail)
         }
-        if ModerationText.mentionsHeavyLoad(reader.content) || ModerationText.mentionsHeavyLoad(reader.reasoning) {
+        if reader.mentionsHeavyLoad {
             return JobFailure(.upstream, "overloaded", base, detail: "upstream under heavy load; \(context)")
         }
         switch transportError {
@@ -146,7 +117,7 @@ public enum FailureClassifier {
         case .complete:
             break
         }
-        if reader.chunkCount > 0, !reader.sawDone, reader.finishReason == nil, reader.failureNotice == nil {
+        if reader.chunkCount > 0, !reader.sawEndOfAnswer, reader.failureNotice == nil {
             return JobFailure(.streamCut, "no_end", base, detail: "body ended without [DONE] or finish_reason; \(context)")
         }
         return JobFailure(.noLink, "stream_ended", with(["notice": .bool(reader.failureNotice != nil)]),

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An error reported by the gateway, either as the JSON body of a non-200 answer
 /// (upstream-protocols.md A.7.1) or as an `{"error":{…}}` payload inside the stream (A.7.2).
@@ -33,21 +40,42 @@ public struct GatewayError: Codable, Sendable, Equatable {
                   code: c.lenientString(.code), param: c.lenientString(.param))
     }
 
+    /// Reads an `{"error":{…}}` object of a stream payload (already validated by the chunk scan)
+    /// without `JSONDecoder`: `message`, `type`, `code` and `param`, each leniently (a number or
+    /// boolean as written, null or a container as absent).
+    init(jsonObject bytes: Bytes) {
+        var fields: [String: String] = [:]
+        var cursor = JSONCursor(bytes)
+        do {
+            try cursor.enterObject()
+            var first = true
+            while let key = try cursor.nextKey(&first) {
+                let name = JSONText.string(bytes, key)
+                let value = try cursor.readLenient()
+                if ["message", "type", "code", "param"].contains(name) { fields[name] = JSONText.text(bytes, value) }
+            }
+        } catch {
+            self.init(message: "unreadable error object")
+            return
+        }
+        self.init(message: fields["message"] ?? "", type: fields["type"], code: fields["code"], param: fields["param"])
+    }
+
     /// The request id new-api appends to `message` (`… (request id: 2025112…)`), if any.
     public var requestID: String? {
-        guard let range = message.range(of: "(request id:", options: [.backwards, .caseInsensitive]) else { return nil }
+        guard let range = message.range(ofIgnoringCase: "(request id:", last: true) else { return nil }
         let rest = message[range.upperBound...]
         guard let close = rest.firstIndex(of: ")") else { return nil }
-        let id = rest[..<close].trimmingCharacters(in: .whitespaces)
+        let id = rest[..<close].trimmed
         return id.isEmpty ? nil : id
     }
 
     /// `message` without the trailing ` (request id: …)`.
     public var plainMessage: String {
-        guard let range = message.range(of: "(request id:", options: [.backwards, .caseInsensitive]) else {
-            return message.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let range = message.range(ofIgnoringCase: "(request id:", last: true) else {
+            return message.trimmed
         }
-        return message[..<range.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        return message[..<range.lowerBound].trimmed
     }
 
     /// Longest message kept from a plain-text or HTML body.
@@ -65,7 +93,7 @@ public struct GatewayError: Codable, Sendable, Equatable {
                 return GatewayError(message: message, type: envelope.type, code: envelope.code)
             }
         } else if let text = try? JSONDecoder().decode(String.self, from: data) {
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmed
             return trimmed.isEmpty ? nil : GatewayError(message: trimmed)
         }
         let text = plainText(String(decoding: body, as: UTF8.self))
@@ -77,8 +105,8 @@ public struct GatewayError: Codable, Sendable, Equatable {
         var text = raw
         let lower = raw.lowercased()
         if lower.contains("<html") || lower.contains("<body") || lower.contains("<title") {
-            if let open = raw.range(of: "<title>", options: .caseInsensitive),
-               let close = raw.range(of: "</title>", options: .caseInsensitive, range: open.upperBound..<raw.endIndex) {
+            if let open = raw.range(ofIgnoringCase: "<title>"),
+               let close = raw[open.upperBound...].range(ofIgnoringCase: "</title>") {
                 text = String(raw[open.upperBound..<close.lowerBound])
             } else {
                 var stripped = ""

@@ -23,12 +23,15 @@ public enum SSEParserError: Error, Equatable, Sendable {
 }
 
 /// Incremental parser for the WHATWG `text/event-stream` grammar
-/// (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation).
+/// (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation)
+/// that returns `String` events; for tests, doubles and callers that want whole events.
+/// The chat reader does not use it: `ChatStreamReader.feed(_:)` frames the same grammar on bytes
+/// without building a `String` per event.
 ///
 /// Bytes may be fed in arbitrary pieces: a line end split as CR | LF across two feeds counts once,
-/// UTF-8 characters may be split anywhere (lines are decoded only once complete), a leading BOM is
-/// skipped. Unlike openai-python's decoder, a comment followed by a blank line never dispatches an
-/// empty event: only a non-empty data buffer is dispatched.
+/// UTF-8 characters may be split anywhere (an event's data is decoded only once complete), a
+/// leading BOM is skipped. Unlike openai-python's decoder, a comment followed by a blank line never
+/// dispatches an empty event: only a non-empty data buffer is dispatched.
 ///
 /// Memory is bounded: a line longer than `maxLineBytes`, or an event whose data exceeds
 /// `maxEventBytes`, puts the parser into a failed state (`error` is set); it then ignores all
@@ -37,67 +40,39 @@ public struct SSEParser: Sendable {
     /// Default bound for one line and for one event's data: 8 MiB.
     public static let defaultLimit = 8 * 1024 * 1024
 
+    private var framer: SSEFramer
+
     /// Longest accepted line, in bytes (excluding its line end).
-    public let maxLineBytes: Int
+    public var maxLineBytes: Int { framer.maxLineBytes }
     /// Largest accepted data buffer of one event, in bytes.
-    public let maxEventBytes: Int
-
+    public var maxEventBytes: Int { framer.maxEventBytes }
     /// Set when a limit was exceeded; the parser has stopped.
-    public private(set) var error: SSEParserError?
+    public var error: SSEParserError? { framer.error }
     /// The last `retry:` value seen (milliseconds), if any.
-    public private(set) var reconnectionTime: Int?
+    public var reconnectionTime: Int? { framer.reconnectionTime }
     /// Total number of bytes fed so far.
-    public private(set) var bytesFed: Int = 0
-
-    private var line: [UInt8] = []
-    private var lastByteWasCR = false
-    private var atStreamStart = true
-    private var dataBuffer: [UInt8] = []
-    private var hasDataLine = false
-    private var eventType: String?
-    private var lastEventID: String = ""
-    /// Field lines (not comments) seen since the last blank line.
-    private var fieldsPending = false
-    private var finishedMidEvent: Bool?
+    public var bytesFed: Int { framer.bytesFed }
 
     /// Creates a parser with the given bounds (both default to 8 MiB).
     public init(maxLineBytes: Int = SSEParser.defaultLimit, maxEventBytes: Int = SSEParser.defaultLimit) {
-        self.maxLineBytes = maxLineBytes
-        self.maxEventBytes = maxEventBytes
+        framer = SSEFramer(maxLineBytes: maxLineBytes, maxEventBytes: maxEventBytes)
     }
 
     /// True when the input so far does not end on an event boundary: an unterminated line, or
     /// field lines not yet followed by the blank line that dispatches them. After `finish()` it
     /// tells whether the body ended mid-event (a cut stream).
-    public var hasPartialEvent: Bool {
-        finishedMidEvent ?? (!line.isEmpty || fieldsPending)
-    }
+    public var hasPartialEvent: Bool { framer.hasPartialEvent }
 
     /// Feeds the next piece of the body and returns the events it completed, in order.
     public mutating func feed<C: Collection>(_ bytes: C) -> [SSEEvent] where C.Element == UInt8 {
-        guard error == nil, finishedMidEvent == nil else { return [] }
         var events: [SSEEvent] = []
-        bytesFed += bytes.count
-        for byte in bytes {
-            switch byte {
-            case 0x0A:  // LF
-                if lastByteWasCR {
-                    lastByteWasCR = false  // second half of CRLF: the line already ended
-                    continue
-                }
-                endLine(into: &events)
-            case 0x0D:  // CR
-                lastByteWasCR = true
-                endLine(into: &events)
-            default:
-                lastByteWasCR = false
-                if line.count >= maxLineBytes {
-                    fail(.lineTooLong(limit: maxLineBytes))
-                    return events
-                }
-                line.append(byte)
+        let fed: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            framer.feed(buffer) { events.append(SSEEvent($0)) }
+        }
+        if fed == nil {
+            Array(bytes).withUnsafeBufferPointer { buffer in
+                framer.feed(buffer) { events.append(SSEEvent($0)) }
             }
-            if error != nil { return events }
         }
         return events
     }
@@ -109,86 +84,16 @@ public struct SSEParser: Sendable {
     /// - Parameter dispatchIncomplete: lenient mode: treat the end of the body as a line end plus a
     ///   blank line, so a last event whose blank line never came is still returned.
     public mutating func finish(dispatchIncomplete: Bool = false) -> [SSEEvent] {
-        guard finishedMidEvent == nil else { return [] }
-        let midEvent = error != nil ? true : hasPartialEvent
         var events: [SSEEvent] = []
-        if dispatchIncomplete && error == nil {
-            if !line.isEmpty { endLine(into: &events) }
-            if error == nil { dispatch(into: &events) }
-        }
-        finishedMidEvent = midEvent
-        line = []
-        dataBuffer = []
+        framer.finish(dispatchIncomplete: dispatchIncomplete) { events.append(SSEEvent($0)) }
         return events
     }
+}
 
-    // MARK: - Line interpretation
-
-    private mutating func fail(_ reason: SSEParserError) {
-        error = reason
-        line = []
-        dataBuffer = []
-    }
-
-    private mutating func endLine(into events: inout [SSEEvent]) {
-        var bytes = line[...]
-        line.removeAll(keepingCapacity: true)
-        if atStreamStart {
-            atStreamStart = false
-            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        }
-        if bytes.isEmpty {
-            dispatch(into: &events)
-            return
-        }
-        if bytes.first == 0x3A { return }  // ":" comment
-        let name: ArraySlice<UInt8>
-        var value: ArraySlice<UInt8>
-        if let colon = bytes.firstIndex(of: 0x3A) {
-            name = bytes[..<colon]
-            value = bytes[(colon + 1)...]
-            if value.first == 0x20 { value = value.dropFirst() }
-        } else {
-            name = bytes
-            value = []
-        }
-        fieldsPending = true
-        switch String(decoding: name, as: UTF8.self) {
-        case "data":
-            if dataBuffer.count + value.count + 1 > maxEventBytes {
-                fail(.eventTooLarge(limit: maxEventBytes))
-                return
-            }
-            if hasDataLine { dataBuffer.append(0x0A) }
-            dataBuffer.append(contentsOf: value)
-            hasDataLine = true
-        case "event":
-            eventType = String(decoding: value, as: UTF8.self)
-        case "id":
-            if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
-        case "retry":
-            if !value.isEmpty, value.allSatisfy({ (0x30...0x39).contains($0) }),
-               let ms = Int(String(decoding: value, as: UTF8.self)) {
-                reconnectionTime = ms
-            }
-        default:
-            break  // unknown fields are ignored
-        }
-    }
-
-    /// A blank line: dispatch the pending event if its data buffer is non-empty in the WHATWG
-    /// sense (at least one `data` line was seen), then reset the per-event buffers.
-    private mutating func dispatch(into events: inout [SSEEvent]) {
-        defer {
-            dataBuffer.removeAll(keepingCapacity: true)
-            hasDataLine = false
-            eventType = nil
-            fieldsPending = false
-        }
-        guard hasDataLine else { return }
-        let type = (eventType?.isEmpty ?? true) ? nil : eventType
-        events.append(SSEEvent(data: String(decoding: dataBuffer, as: UTF8.self),
-                               event: type,
-                               id: lastEventID.isEmpty ? nil : lastEventID))
+extension SSEEvent {
+    init(_ frame: SSEFrame) {
+        self.init(data: frame.data.string,
+                  event: frame.eventType.isEmpty ? nil : frame.eventType.string,
+                  id: frame.lastEventID.isEmpty ? nil : frame.lastEventID.string)
     }
 }

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A frame as the upstream receives it: the uploaded bytes, or an https URL.
 public enum FrameSource: Sendable, Equatable {

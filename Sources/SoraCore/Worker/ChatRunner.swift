@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Drives a chat-stream job (the Sora 2 chat flavour, upstream-protocols.md §A): one streaming
 /// request; progress from the text; the video link saved (fsync) the moment it appears; then
@@ -6,7 +13,7 @@ import Foundation
 /// the link ends the job `interrupted`, never resent.
 struct ChatRunner {
     let worker: Worker
-    /// Longest non-stream body kept (a complete `chat.completion`, or an error document).
+    /// Longest error document kept.
     static let maxPlainBody = 8 << 20
 
     var config: Config { worker.config }
@@ -66,11 +73,9 @@ struct ChatRunner {
         http.lowSpeedLimit = 1
         http.lowSpeedTime = config.stallTimeout
 
-        var parser = SSEParser()
         var reader = ChatStreamReader()
         var status = 0
-        var isStream = false
-        var plain: [UInt8] = []
+        var errorBody: [UInt8] = []
         var lastWrite = Date.distantPast
         var lastProgress: Double = -1
         var lastStage = ""
@@ -102,7 +107,6 @@ struct ChatRunner {
         var handlers = HTTPHandlers()
         handlers.head = { head in
             status = head.status
-            isStream = head.status == 200 && head.mediaType == "text/event-stream"
             if head.status == 200 && !accepted {
                 // A 200 means the gateway took the job (it bills per call): count it now, not at the end.
                 accepted = true
@@ -113,12 +117,14 @@ struct ChatRunner {
             return true
         }
         handlers.data = { chunk in
-            guard isStream else {
-                // An error document, a whole chat.completion, or SSE under the wrong label.
-                if plain.count < Self.maxPlainBody { plain.append(contentsOf: chunk.prefix(Self.maxPlainBody - plain.count)) }
+            guard status == 200 else {
+                // An error document: kept (bounded) for the classifier.
+                if errorBody.count < Self.maxPlainBody { errorBody.append(contentsOf: chunk.prefix(Self.maxPlainBody - errorBody.count)) }
                 return true
             }
-            for event in parser.feed(chunk) { reader.consume(event) }
+            // Any 200 body goes to the reader: an event stream, a whole `chat.completion`, or an
+            // event stream under the wrong Content-Type — it tells them apart by the bytes.
+            reader.feed(chunk)
             captureIfEarly()
             flush(false)
             return true
@@ -127,23 +133,11 @@ struct ChatRunner {
         let outcome = worker.transport.perform(AuthorizedRequest(http, authorization: "Bearer \(key.reveal())"), handlers: handlers)
         job = active
 
-        if status == 200 && !isStream && outcome.completed {
-            // A 200 that is not labelled as a stream still carries the answer: a complete
-            // `chat.completion`, or an event stream with the wrong Content-Type.
-            if let content = Self.completionContent(plain) {
-                reader.consume(payload: Self.syntheticChunk(content))
-                reader.consume(payload: "[DONE]")
-            } else {
-                for event in parser.feed(plain) { reader.consume(event) }
-            }
-            isStream = true
-        }
-        for event in parser.finish() { reader.consume(event) }
-        let cutMidEvent = parser.hasPartialEvent
-        reader.finish(textIsComplete: outcome.completed && !cutMidEvent)
+        reader.finish(textIsComplete: outcome.completed)
+        let cutMidEvent = reader.endedMidEvent
         let elapsed = worker.now().timeIntervalSince(started)
 
-        guard isStream else {
+        guard status == 200 else {
             if outcome.head == nil {
                 if outcome.couldNotConnect {
                     job.state.create = .refused
@@ -167,7 +161,7 @@ struct ChatRunner {
                 job.state.create = .refused
                 worker.persist(job)
                 worker.release(job)
-                worker.fail(&job, FailureClassifier.httpError(status: outcome.status == 200 ? 502 : outcome.status, body: plain,
+                worker.fail(&job, FailureClassifier.httpError(status: outcome.status, body: errorBody,
                                                               retryAfter: outcome.head?.headers["retry-after"]))
             }
             return
@@ -226,18 +220,6 @@ struct ChatRunner {
         }
         let body: [String: Any] = ["model": job.request.upstreamModel, "stream": true,
                                    "messages": [["role": "user", "content": content]]]
-        return [UInt8](try JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes]))
-    }
-
-    /// `choices[0].message.content` of a complete `chat.completion`, or nil.
-    static func completionContent(_ body: [UInt8]) -> String? {
-        guard let json = JSONValue.parse(body), json.firstString("object") != "error" else { return nil }
-        return json.at("choices.0.message.content")?.string
-    }
-
-    /// A stream chunk carrying `content` and a normal finish, so one reader handles both shapes.
-    static func syntheticChunk(_ content: String) -> String {
-        let obj: [String: Any] = ["choices": [["index": 0, "delta": ["content": content], "finish_reason": "stop"]]]
-        return String(decoding: (try? JSONSerialization.data(withJSONObject: obj)) ?? Data(), as: UTF8.self)
+        return JSONWriter.encode(body)
     }
 }

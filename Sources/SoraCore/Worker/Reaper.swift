@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,7 +52,7 @@ public struct Reaper {
                 // Failed transfers are retried (a few rounds) while the paid-for link works; the
                 // private state is read only for such jobs, not for every finished one.
                 guard doc.status == .failed, doc.error?.kind == .transfer else {
-                    if FileIO.exists(spool.downloadPath(id)) { FileIO.remove(spool.downloadPath(id)); report.cleaned += 1 }
+                    if doc.status != .succeeded, let request = spool.readRequest(id) { removePartial(request, &report) }
                     continue
                 }
                 let state = spool.readState(id)
@@ -56,8 +60,8 @@ public struct Reaper {
                     try? spool.enqueue(id)
                     if launchWorker(id) { report.resumed.append(id) }
                     log.write("reap_retry_transfer", job: id, fields: ["round": state.transferRounds + 1])
-                } else if !state.linkUsable(at: t), FileIO.exists(spool.downloadPath(id)) {
-                    FileIO.remove(spool.downloadPath(id)); report.cleaned += 1
+                } else if !state.linkUsable(at: t), let request = spool.readRequest(id) {
+                    removePartial(request, &report)
                 }
                 continue
             }
@@ -93,6 +97,16 @@ public struct Reaper {
         report.cleaned += cleanTemp(olderThan: 3600, now: t)
         spool.index.repair()
         return report
+    }
+
+    /// A partial download nobody will resume (its job failed for good, or its link is dead).
+    func removePartial(_ request: JobRequest, _ report: inout Report) {
+        let store = config.makeStore()
+        let key = videoObjectKey(prefix: config.storagePrefix, jobID: request.taskID, model: request.model, date: request.createdAt)
+        for path in [spool.downloadPath(request.taskID), store.stagingPath(forKey: key)].compactMap({ $0 }) where FileIO.exists(path) {
+            FileIO.remove(path)
+            report.cleaned += 1
+        }
     }
 
     /// Removes abandoned staging directories and atomic-write temp files.

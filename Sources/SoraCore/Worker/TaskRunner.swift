@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Drives a task-based job (Ark, DashScope, OpenAI-style videos): create once, persist the task
 /// id, poll with backoff until a result, a failure or our deadline, then hand over to `Transfer`.

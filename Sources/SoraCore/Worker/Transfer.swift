@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +38,10 @@ struct Transfer {
         }
         job.state.transferRounds += 1
         worker.persist(job)
-        let part = spool.downloadPath(job.id)
+        let key = videoObjectKey(prefix: config.storagePrefix, jobID: job.id, model: job.request.model, date: job.request.createdAt)
+        let part = Self.partPath(store: worker.store, spool: spool, job: job.id, key: key)
+        let staged = part != spool.downloadPath(job.id)
+        if staged { try? FileIO.makeDirectory(Path.directory(part)) }
         var last: Attempt = .failed(code: "network", params: [:], detail: "not attempted", dead: false)
         var attempts = 0
         for attempt in 1...config.downloadAttempts {
@@ -63,10 +70,12 @@ struct Transfer {
         }
         worker.log.write("downloaded", job: job.id, fields: ["bytes": size, "seconds": worker.now().timeIntervalSince(t0)])
         worker.transition(job) { d in d.phase = .storing; d.heartbeatAt = self.worker.now() }
-        let key = videoObjectKey(prefix: config.storagePrefix, jobID: job.id, model: job.request.model, date: job.request.createdAt)
         let storeStarted = worker.now()
         let stored: StoredObject
-        do { stored = try worker.store.store(file: part, key: key, contentType: "video/mp4") } catch {
+        do {
+            stored = staged ? try worker.store.adopt(file: part, key: key, contentType: "video/mp4")
+                            : try worker.store.store(file: part, key: key, contentType: "video/mp4")
+        } catch {
             FileIO.remove(part)  // a retry downloads again; the space is not held meanwhile
             var p: [String: JSONScalar] = ["store": .string(worker.store.name), "attempts": 1,
                                            "retryable": .bool(job.state.linkUsable(at: worker.now()))]
@@ -125,8 +134,8 @@ struct Transfer {
             if !key.isEmpty { auth = "Bearer \(key.reveal())" }
         }
         var failure: Attempt?
-        var written: Int64 = 0
         var offset: Int64 = 0
+        req.sinkFD = fd
         var handlers = HTTPHandlers()
         handlers.head = { head in
             let type = head.mediaType
@@ -166,27 +175,8 @@ struct Transfer {
             }
             return true
         }
+        req.sinkLimit = limit
         var lastBeat = worker.now()
-        handlers.data = { chunk in
-            written += Int64(chunk.count)
-            if offset + written > limit {
-                failure = .failed(code: "too_large", params: ["limit_bytes": .int(limit)], detail: "the file is over the limit", dead: true)
-                return false
-            }
-            var done = 0
-            while done < chunk.count {
-                let n = Glibc.write(fd, chunk.baseAddress! + done, chunk.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let full = errno == ENOSPC || errno == EDQUOT
-                    failure = .failed(code: full ? "disk_full" : "network", params: [:],
-                                      detail: "cannot write the download: \(String(cString: strerror(errno)))", dead: false)
-                    return false
-                }
-                done += n
-            }
-            return true
-        }
         handlers.tick = {
             let t = self.worker.now()
             if t.timeIntervalSince(lastBeat) >= 10 {
@@ -197,10 +187,14 @@ struct Transfer {
         }
         let outcome = worker.transport.perform(AuthorizedRequest(req, authorization: auth), handlers: handlers)
         if let failure { return failure }
+        let written = outcome.bytesReceived
+        switch outcome.sinkError {
+        case 0: break
+        case -1: return .failed(code: "too_large", params: ["limit_bytes": .int(limit)], detail: "the file is over the limit", dead: true)
+        case ENOSPC, EDQUOT: return .failed(code: "disk_full", params: [:], detail: "cannot write the download: disk full", dead: false)
+        case let e: return .failed(code: "network", params: [:], detail: "cannot write the download: \(String(cString: strerror(e)))", dead: false)
+        }
         guard outcome.completed else {
-            if outcome.couldNotConnect || outcome.timedOut || outcome.wasCut {
-                return .failed(code: "network", params: [:], detail: "curl \(outcome.curlCode): \(outcome.errorMessage)", dead: false)
-            }
             return .failed(code: "network", params: [:], detail: "curl \(outcome.curlCode): \(outcome.errorMessage)", dead: false)
         }
         if let declared = outcome.head?.headers["content-length"].flatMap({ Int64($0) }), declared != written {
@@ -218,6 +212,19 @@ struct Transfer {
             }
         }
         return .done(total)
+    }
+
+    /// Where the video is downloaded: beside its final place when the store can adopt a file
+    /// (local), else in the job's spool folder.
+    static func partPath(store: VideoStore, spool: Spool, job: String, key: String) -> String {
+        store.stagingPath(forKey: key) ?? spool.downloadPath(job)
+    }
+
+    /// Removes a job's partial download wherever it is (a dead link, a deleted job).
+    public static func removePartial(config: Config, store: VideoStore, spool: Spool, request: JobRequest) {
+        let key = videoObjectKey(prefix: config.storagePrefix, jobID: request.taskID, model: request.model, date: request.createdAt)
+        FileIO.remove(spool.downloadPath(request.taskID))
+        if let staged = store.stagingPath(forKey: key) { FileIO.remove(staged) }
     }
 
     /// `bytes 100-199/200` → 100.

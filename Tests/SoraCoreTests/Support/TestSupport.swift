@@ -93,8 +93,16 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
             guard handlers.head(head) else {
                 return HTTPOutcome(head: head, curlCode: 23, errorMessage: "aborted", abortedByCaller: true, bytesReceived: 0)
             }
-            let ok = bytes.withUnsafeBytes { handlers.data($0) }
-            if !ok { return HTTPOutcome(head: head, curlCode: 23, errorMessage: "aborted", abortedByCaller: true, bytesReceived: Int64(bytes.count)) }
+            if let fd = request.http.sinkFD {
+                // As libcurl's file sink does: straight into the descriptor, within the limit.
+                guard Int64(bytes.count) <= request.http.sinkLimit else {
+                    return HTTPOutcome(head: head, curlCode: 23, errorMessage: "limit", abortedByCaller: false, bytesReceived: 0, sinkError: -1)
+                }
+                try? FileIO.writeAll(fd, bytes, path: "sink")
+            } else {
+                let ok = bytes.withUnsafeBytes { handlers.data($0) }
+                if !ok { return HTTPOutcome(head: head, curlCode: 23, errorMessage: "aborted", abortedByCaller: true, bytesReceived: Int64(bytes.count)) }
+            }
             return HTTPOutcome(head: head, curlCode: cut ? 18 : 0, errorMessage: cut ? "transfer closed with outstanding read data remaining" : "",
                                abortedByCaller: false, bytesReceived: Int64(bytes.count))
         }

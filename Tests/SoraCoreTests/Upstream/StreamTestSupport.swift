@@ -187,3 +187,69 @@ enum Dialect: String, CaseIterable, Sendable, CustomTestStringConvertible {
         var eventCount: Int
     }
 }
+
+/// Everything a driver can observe on a `ChatStreamReader` after `finish`, for comparing ways of
+/// feeding the same body.
+struct ReaderOutcome: Equatable, CustomStringConvertible {
+    var videoLink: String?
+    var earlyVideoLink: String?
+    var progress: Double?
+    var stage: String
+    var phase: UpstreamPhase?
+    var upstreamTaskID: String?
+    var refusal: String?
+    var failureNotice: String?
+    var streamError: GatewayError?
+    var sawDone: Bool
+    var finishReason: String?
+    var sawEndOfAnswer: Bool
+    var chunkCount: Int
+    var malformedEvents: Int
+    var endedMidEvent: Bool
+    var responseModel: String?
+    var responseID: String?
+    var outputLinks: [String]
+    var content: String
+    var reasoning: String
+    var failureKind: FailureKind?
+
+    init(_ reader: ChatStreamReader) {
+        videoLink = reader.videoLink
+        earlyVideoLink = reader.earlyVideoLink
+        progress = reader.progress
+        stage = reader.stage
+        phase = reader.phase
+        upstreamTaskID = reader.upstreamTaskID
+        refusal = reader.refusal
+        failureNotice = reader.failureNotice
+        streamError = reader.streamError
+        sawDone = reader.sawDone
+        finishReason = reader.finishReason
+        sawEndOfAnswer = reader.sawEndOfAnswer
+        chunkCount = reader.chunkCount
+        malformedEvents = reader.malformedEvents
+        endedMidEvent = reader.endedMidEvent
+        responseModel = reader.responseModel
+        responseID = reader.responseID
+        outputLinks = reader.outputLinks
+        content = reader.content
+        reasoning = reader.reasoning
+        let end: TransportEnd = reader.endedMidEvent ? .cut(detail: "body ended inside an event") : .complete
+        failureKind = FailureClassifier.streamEnded(reader: reader, transportError: end)?.kind
+    }
+
+    var description: String {
+        "link=\(videoLink ?? "nil") early=\(earlyVideoLink ?? "nil") progress=\(progress.map { "\($0)" } ?? "nil") "
+            + "stage=\(stage) refusal=\(refusal ?? "nil") error=\(streamError?.message ?? "nil") chunks=\(chunkCount) "
+            + "malformed=\(malformedEvents) cut=\(endedMidEvent) failure=\(failureKind.map { "\($0)" } ?? "nil")"
+    }
+}
+
+/// Feeds raw body pieces straight into `ChatStreamReader.feed` (the driver's path) and finishes
+/// as a transfer that completed.
+func feedStream(_ pieces: [[UInt8]], transcriptLimit: Int = ChatStreamReader.defaultTranscriptLimit) -> ChatStreamReader {
+    var reader = ChatStreamReader(transcriptLimit: transcriptLimit)
+    for piece in pieces { reader.feed(piece) }
+    reader.finish(textIsComplete: true)
+    return reader
+}

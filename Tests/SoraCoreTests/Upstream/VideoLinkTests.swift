@@ -36,6 +36,17 @@ struct VideoLinkTests {
         #expect(link(poster + "\n[在线播放▶️](https://cdn.example.net/v.mp4)") == "https://cdn.example.net/v.mp4")
     }
 
+    @Test func markdownImageWhoseTargetIsAVideoIsTheLink() {
+        // Issue 7 §6: `![poster](…/v.mp4)` names the video; only a poster *image* is never picked.
+        #expect(link("![poster](https://c.example/v.mp4)") == "https://c.example/v.mp4")
+        #expect(VideoLinkExtractor.candidates(in: "![poster](https://c.example/v.mp4)").map(\.source) == [.image])
+        let d1Like = "> 生成完成 ✅\n![https://cdn.example.net/p.webp](https://cdn.example.net/p.webp)\n![poster](https://cdn.example.net/v/9f8e.mp4)"
+        #expect(link(d1Like) == "https://cdn.example.net/v/9f8e.mp4")
+        #expect(link("![poster](https://c.example/v.mp4) [下载视频](https://c.example/dl?id=1)") == "https://c.example/v.mp4")
+        #expect(link("![预览](https://c.example/p.mp4)") == nil)
+        #expect(link("![poster](https://c.example/v.mp4) see https://c.example/bare.mp4") == "https://c.example/v.mp4")
+    }
+
     @Test func linkWrappingAnImageIsALink() {
         #expect(link("[![poster](https://c.example/p.webp)](https://c.example/v.mp4)") == "https://c.example/v.mp4")
     }

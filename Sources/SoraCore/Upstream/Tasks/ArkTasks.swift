@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Volcengine Ark content-generation tasks (Seedance), video-task-apis.md §1:
 /// `POST {base}/contents/generations/tasks` → `{"id":"cgt-…"}`, `GET …/tasks/{id}`, list, `DELETE`.

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Alibaba DashScope video synthesis (Wan), video-task-apis.md §2: create with
 /// `X-DashScope-Async: enable` → `output.task_id`, poll `GET {base}/tasks/{id}`, cancel while PENDING.
@@ -25,7 +32,7 @@ public struct DashScopeTasks: TaskDialect {
         }
         var parameters: [String: Any] = ["watermark": false]
         if let r = job.param("resolution")?.stringValue { parameters[job.wireName("resolution", "resolution")] = r.uppercased() }
-        if let s = job.param("size")?.stringValue { parameters[job.wireName("size", "size")] = s.replacingOccurrences(of: "x", with: "*") }
+        if let s = job.param("size")?.stringValue { parameters[job.wireName("size", "size")] = s.replacing("x", with: "*") }
         if job.request.mode == .textToVideo, let r = job.param("ratio")?.stringValue { parameters[job.wireName("ratio", "ratio")] = r }
         if let d = job.param("duration")?.intValue { parameters[job.wireName("duration", "duration")] = d }
         if let p = job.param("prompt_extend")?.boolValue { parameters["prompt_extend"] = p }

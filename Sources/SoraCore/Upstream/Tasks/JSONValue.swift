@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A parsed JSON answer, for reading a few fields out of a small upstream body (one poll answer
 /// is a few hundred bytes). Decoded with `JSONDecoder`, which needs no ICU.

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// When a signed result URL stops working, read from its own query (TOS/S3 V4
 /// `X-…-Date` + `X-…-Expires`, OSS V1 `Expires=<epoch>`, OSS V4 `x-oss-date` + `x-oss-expires`).

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The OpenAI-style Videos API (upstream-protocols.md §B): `POST {base}/videos` (JSON, or
 /// multipart with an `input_reference` file) → poll `GET {base}/videos/{id}` → download

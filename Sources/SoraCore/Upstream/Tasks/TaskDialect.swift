@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One HTTP answer of a task API, whole (these bodies are small).
 public struct HTTPAnswer: Sendable {

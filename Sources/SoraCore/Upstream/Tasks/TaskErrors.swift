@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Classification shared by the task dialects: moderation codes, and what a non-2xx answer to a
 /// create or a poll means (video-task-apis.md §1.6, §2.7, §5.2).
@@ -19,7 +26,7 @@ public enum TaskErrors {
 
     /// Seconds from a `Retry-After` header (delta seconds, or an HTTP date).
     public static func retryAfter(_ headers: [String: String], now: Date = Date()) -> Double? {
-        guard let raw = headers["retry-after"]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let raw = headers["retry-after"]?.trimmed, !raw.isEmpty else { return nil }
         if let s = Double(raw) { return max(0, s) }
         return HTTPDate.parse(raw).map { max(0, $0.timeIntervalSince(now)) }
     }

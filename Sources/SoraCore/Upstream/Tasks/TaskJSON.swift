@@ -1,18 +1,21 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Small encoding helpers for task requests.
 enum TaskJSON {
     /// A request body. Keys sorted for stable bytes; slashes unescaped (data URIs stay readable).
     static func encode(_ object: [String: Any]) -> [UInt8] {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])).map(Array.init) ?? []
+        JSONWriter.encode(object)
     }
 
     /// A task id as one path segment (gateway ids may contain `:` or `/`).
-    static func pathSegment(_ id: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id
-    }
+    static func pathSegment(_ id: String) -> String { Percent.encode(id) }
 }
 
 /// A `multipart/form-data` body built in memory (a first frame is at most a few MB).
