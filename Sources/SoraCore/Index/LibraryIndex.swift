@@ -62,6 +62,7 @@ public struct LibraryIndex: Sendable {
         do {
             // No file yet: nothing to keep current; whoever builds it reads this job's file.
             guard let db = try connect() else { return }
+            defer { db.close() }  // before the lock goes: a rebuild may then replace the file
             try db.writeTransaction { try change(db) }
         } catch {
             failed("index_write_failed", job: job, error: error)
@@ -92,7 +93,9 @@ public struct LibraryIndex: Sendable {
         guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return nil }
         defer { lock.release() }
         do {
-            guard let db = try connect(mapped: true), try built(db)?.version == IndexSchema.version else { return nil }
+            guard let db = try connect(mapped: true) else { return nil }
+            defer { db.close() }  // before the lock goes: a rebuild may then replace the file
+            guard try built(db)?.version == IndexSchema.version else { return nil }
             return try body(db)
         } catch {
             failed("index_read_failed", job: nil, error: error)
@@ -106,7 +109,9 @@ public struct LibraryIndex: Sendable {
         guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return true }
         defer { lock.release() }
         if FileIO.exists(stalePath) { return true }
-        guard let db = try? connect(), let built = try? built(db) else { return true }
+        guard let db = try? connect() else { return true }
+        defer { db.close() }
+        guard let built = try? built(db) else { return true }
         return built.version != IndexSchema.version || built.boot != Self.bootID
     }
 

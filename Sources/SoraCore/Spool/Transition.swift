@@ -10,9 +10,9 @@ import Glibc
 extension Spool {
     /// The one way a job's status document changes: checks the move with `JobState.canMove`,
     /// applies `change`, keeps the document's invariants (progress never decreases, a finished
-    /// job can't be cancelled), bumps `seq`, writes atomically, updates the library index and records a feed event.
-    /// Only the process holding the job's lock (or creating the job, or the reaper holding the
-    /// lock of a dead worker's job) may call it.
+    /// job can't be cancelled), bumps `seq`, writes atomically, updates the library index and
+    /// records a feed event. Only the process holding the job's lock (or creating the job, or
+    /// the reaper holding the lock of a dead worker's job) may call it.
     ///
     /// - Parameter next: the new state, or nil to stay (progress, heartbeat).
     @discardableResult
