@@ -6,9 +6,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The API answered in-process: the command line builds the same `APIRequest` the responder
 /// would and hands it to the same `Router`, with the real spool and the real worker launcher.

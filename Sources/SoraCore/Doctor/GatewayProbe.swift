@@ -6,9 +6,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `sora doctor`'s gateway check: one cheap authenticated GET per (protocol, API root, key) of
 /// the models in use — never a create, which costs money. Per protocol:

@@ -6,9 +6,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Whether a given user (not the one running the check) may use a path, from the owners and
 /// mode bits of the path and of every directory above it — the way the kernel decides, less

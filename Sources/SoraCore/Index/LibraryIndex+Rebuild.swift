@@ -6,9 +6,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Another process is rebuilding the index right now.
 public struct IndexBusy: Error, CustomStringConvertible {

@@ -6,9 +6,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The library index: a SQLite file, `private/index.sqlite`, with one row per job, so listing,
 /// filters, search and counts answer without reading every status file. It is derived data:
