@@ -23,7 +23,7 @@ enum Entry {
 struct Sora: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sora",
-        abstract: "Sora 2 video generation for nginx: FastCGI/CGI responder, detached workers, spool tools.",
+        abstract: "AI video generation for nginx: FastCGI/CGI responder, detached workers, spool tools.",
         discussion: "Configuration comes from the environment and the env-style file named by SORA_CONFIG (see README).",
         subcommands: [FCGI.self, WorkerCommand.self, Reap.self,
                       // The command line (issue 11): jobs and the operator's kit.
