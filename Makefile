@@ -5,10 +5,10 @@ VAR       ?= $(CURDIR)/var/run
 # statically, so the binary runs on hosts without Swift (shared hosting) and each worker maps
 # less memory. Tests use the debug build.
 RUN_BIN   := $(CURDIR)/.build/release/sora
-# Size-minded release flags (issue 9: ≤ 20 MB stripped): optimise for size, let lld (shipped
-# with the toolchain) drop unused sections, export no symbols (nothing loads the binary as a
+# Size-minded release flags (issue 9: ≤ 20 MB stripped): lld (shipped with the toolchain) drops
+# unused sections, export no symbols (nothing loads the binary as a
 # library) and pack relative relocations (DT_RELR, glibc ≥ 2.36: Debian 12, Ubuntu 22.10).
-RELEASE   := swift build -c release --static-swift-stdlib -Xswiftc -Osize -Xswiftc -use-ld=lld \
+RELEASE   := swift build -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
              -Xlinker --gc-sections -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs
 APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev libsqlite3-dev spawn-fcgi fcgiwrap pkg-config curl python3
 # Test-only: the browser, a CJK font for readable screenshots, ffmpeg for the sample videos' recipe.

@@ -21,6 +21,7 @@
 #   SORA_REAP_EVERY   seconds between reaper passes (default 60)
 #   SORA_NGINX_PREFIX mount everything under this URL prefix (e.g. /sora), as inside an existing site
 #   SORA_NGINX_GENERATE_RATE / SORA_NGINX_LOGIN_RATE   nginx limit_req rates (default 10r/m each)
+#   SORA_NGINX_RATE_LIMITS=off                          no limit_req at all (benchmarks)
 #   SORA_AUTH=off     no sign-in (otherwise a first start makes an admin password in DIR/admin-password)
 #   SORA_*, OSS_*, S3_*, STORAGE*   passed into the stack's config file
 set -euo pipefail
@@ -192,8 +193,11 @@ sed -e "s#@WWW@#$here/www#g" -e "s#@STATUS_DIR@#$dir/spool/status#g" -e "s#@MEDI
     -e "s#@FASTCGI@#unix:$dir/sora.sock#g" -e "s#@FASTCGI_UPLOADS@#unix:$dir/sora-uploads.sock#g" -e "s#@CONFIG@#$dir/sora.env#g" -e "s#@SORA_BIN@#$bin#g" \
     -e "s#@PREFIX@#${SORA_NGINX_PREFIX:-}#g" \
     "$here/nginx/sora-locations.conf.in" > "$dir/sora-locations.conf"
+# SORA_NGINX_RATE_LIMITS=off (benchmarks) empties the zones' key: nginx then limits nothing. A
+# very high rate is not enough, since requests landing in the same millisecond still count as a burst.
+nokey=""; [ "${SORA_NGINX_RATE_LIMITS:-on}" = off ] && nokey='s#^\( *POST *\)\$binary_remote_addr;#\1"";#'
 sed -e "s#@GENERATE_RATE@#${SORA_NGINX_GENERATE_RATE:-10r/m}#g" -e "s#@LOGIN_RATE@#${SORA_NGINX_LOGIN_RATE:-10r/m}#g" \
-    "$here/nginx/sora-limits.conf.in" > "$dir/sora-limits.conf"
+    ${nokey:+-e "$nokey"} "$here/nginx/sora-limits.conf.in" > "$dir/sora-limits.conf"
 sed -e "s#@VAR@#$dir#g" -e "s#@PORT@#$port#g" "$here/nginx/sora-local.conf.in" > "$dir/nginx.conf"
 nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" 2>/dev/null || nginx -p "$dir" -c "$dir/nginx.conf"
 

@@ -56,7 +56,7 @@ def main():
     os.environ["SORA_BIN"] = a.bin
     from results import record
     from stack import FAST_ENV, Stack, free_port, stack_dir
-    st = Stack(stack_dir("submits"), free_port(), extra_env={"SORA_MAX_WORKERS": "50"}).start()
+    st = Stack(stack_dir("submits"), free_port(), extra_env={"SORA_MAX_WORKERS": "50", "SORA_NGINX_RATE_LIMITS": "off"}).start()
     try:
         seed = st.wait(st.generate("seed", model="seedance-2-0").json()["task_id"])["task_id"]
         static = run(st.port, a.jobs, a.clients, lambda: ("GET", f"/status/{seed}.json", None, {}, 200))

@@ -167,6 +167,12 @@ public struct Router: Sendable {
 
     func status(_ id: String) throws -> APIResponse {
         guard JobID.isValid(id) else { throw APIError.invalidID(id) }
+        // The status file is already the answer (nginx serves the same bytes); only signed
+        // media URLs of a private store need it decoded and re-encoded.
+        if !config.storageIsPrivate {
+            guard let bytes = FileIO.read(spool.statusPath(id)) else { throw APIError.notFound }
+            return APIResponse(status: 200, headers: [("Cache-Control", "no-store")], body: bytes, contentType: "application/json")
+        }
         guard let doc = spool.readStatus(id) else { throw APIError.notFound }
         return .json(200, fresh(doc), headers: [("Cache-Control", "no-store")])
     }
