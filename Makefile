@@ -83,7 +83,7 @@ bench: build-release venv
 	$(PY) Tests/Benchmarks/bench_download.py
 	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_library.py
 	SORA_BIN=$(CURDIR)/.build/release/sora $(PY) Tests/Benchmarks/bench_upload_load.py
-	$(PY) Tests/Benchmarks/upload_rss.py
+	$(PY) Tests/Benchmarks/upload_rss.py --probe $(CURDIR)/.build/release/sora-store-probe
 	$(PY) Tests/Benchmarks/worker_rss.py
 	$(PY) Tests/Benchmarks/poller_cost.py --minutes $(POLLER_MINUTES)
 	@echo; echo "make bench: one table (ratios against baselines measured in this run)"; $(PY) Tests/Benchmarks/results.py

@@ -4,7 +4,7 @@ validates, holds the estimate in the ledger, writes the job durably and spawns a
 worker), against the same 32 clients fetching a static status file 1,000 times in the same run.
 Target (issue 9): client p99 < 100 ms.
 
-    python3 Tests/Benchmarks/bench_submits.py [--jobs 1000] [--clients 32] [--bin .build/release/sora]
+    python3 Tests/Benchmarks/bench_submits.py [--jobs 1000] [--clients 32] [--churn] [--bin .build/release/sora]
 """
 import argparse
 import concurrent.futures
@@ -52,15 +52,22 @@ def main():
     ap.add_argument("--jobs", type=int, default=1000)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--bin", default=str(ROOT / ".build" / "release" / "sora"))
+    ap.add_argument("--churn", action="store_true", help="jobs that end at once: worker start-up competes with the submits")
     a = ap.parse_args()
     os.environ["SORA_BIN"] = a.bin
     from results import record
     from stack import FAST_ENV, Stack, free_port, stack_dir
-    st = Stack(stack_dir("submits"), free_port(), extra_env={"SORA_MAX_WORKERS": "50", "SORA_NGINX_RATE_LIMITS": "off"}).start()
+    # Jobs as long as real ones (minutes), followed at the production poll pace: the 50 workers
+    # spend the burst waiting, as they would. `--churn` makes every job end within a second
+    # instead, so that 1,000 workers start, download and store while the submits run.
+    env = {"SORA_MAX_WORKERS": "50", "SORA_NGINX_RATE_LIMITS": "off"}
+    if not a.churn:
+        env.update({"SORA_POLL_INTERVAL": "5", "SORA_POLL_SLOW_INTERVAL": "15", "SORA_GENERATION_TIMEOUT": "900"})
+    st = Stack(stack_dir("submits"), free_port(), extra_env=env).start()
     try:
         seed = st.wait(st.generate("seed", model="seedance-2-0").json()["task_id"])["task_id"]
         static = run(st.port, a.jobs, a.clients, lambda: ("GET", f"/status/{seed}.json", None, {}, 200))
-        body = json.dumps({"model": "seedance-2-0", "prompt": "many at once [sim:steps=1]"})
+        body = json.dumps({"model": "seedance-2-0", "prompt": "many at once " + ("[sim:steps=1]" if a.churn else "[sim:steps=4000]")})
         headers = {"Content-Type": "application/json", "Authorization": "Bearer " + FAST_ENV["SORA_ADMIN_TOKEN"]}
         t = time.perf_counter()
         submits = run(st.port, a.jobs, a.clients, lambda: ("POST", "/api/generate", body, headers, 202))
@@ -71,8 +78,8 @@ def main():
     assert created == a.jobs + 1, created
     print(f"{a.jobs} submits from {a.clients} clients in {wall:.1f} s: p50 {statistics.median(submits):.1f} ms, "
           f"p99 {p(submits, 0.99):.1f} ms (static file p99 {p(static, 0.99):.1f} ms); every job written once")
-    record(f"{a.jobs} submits, {a.clients} clients: p99", "ms", p(submits, 0.99), p(static, 0.99), "static file p99",
-           "< 100 ms", p(submits, 0.99) < 100)
+    record(f"{a.jobs} submits, {a.clients} clients: p99" + (" (jobs ending at once)" if a.churn else ""), "ms", p(submits, 0.99), p(static, 0.99), "static file p99",
+           "" if a.churn else "< 100 ms", None if a.churn else p(submits, 0.99) < 100)
 
 
 if __name__ == "__main__":
