@@ -97,6 +97,31 @@ import Testing
         #expect(Feed(spool: s).fileName() == name)  // the token is made once
     }
 
+    @Test func feedKeepsItsLast200EventsAndSeqRisesWhenTheSideFileIsLost() throws {
+        let s = try tempSpool()
+        let id = JobID.make()
+        _ = try s.createJob(request: job(id).0, frames: [], status: job(id).1, idempotencyKey: nil, bodyHash: "h")
+        let doc = try #require(s.readStatus(id))
+        let feed = Feed(spool: s)
+        for _ in 0..<(Feed.keep + 5) { feed.record(.updated, doc) }
+        let path = s.statusDir + "/" + (try #require(feed.fileName()))
+        func read() throws -> JSONValue { try #require(JSONValue.parse(FileIO.read(path) ?? [])) }
+        var value = try read()
+        guard case .array(let events)? = value["events"] else { Issue.record("no events"); return }
+        #expect(events.count == Feed.keep)
+        #expect(value["seq"]?.number == Double(Feed.keep + 6))  // + the job's own "created"
+        #expect(events.last?["seq"]?.number == value["seq"]?.number)
+        #expect(events.first?["seq"]?.number == Double(7))
+        // A side file lost in a crash: the feed file's own events carry on, seq never goes back.
+        unlink(feed.eventsPath)
+        feed.record(.deleted, doc)
+        value = try read()
+        guard case .array(let after)? = value["events"] else { Issue.record("no events"); return }
+        #expect(value["seq"]?.number == Double(Feed.keep + 7))
+        #expect(after.count == Feed.keep)
+        #expect(after.last?["type"]?.string == "deleted" && after.last?["status"] == nil)
+    }
+
     @Test func lockIsExclusiveAndReleasedOnDrop() throws {
         let s = try tempSpool()
         let path = s.slotsDir + "/0"

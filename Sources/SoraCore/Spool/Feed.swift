@@ -74,6 +74,11 @@ public struct Feed: Sendable {
                      leftUSD: budget.map { max(0, PriceRule.round($0 - s.spentUSD - s.reservedUSD)) })
     }
 
+    /// The feed's events, one JSON text a line after a first line holding the last `seq`, so the
+    /// next event appends a line instead of decoding and re-encoding the whole feed (which was a
+    /// third of a submit's CPU). The feed file is written from it.
+    var eventsPath: String { spool.privateDir + "/feed-events" }
+
     /// Appends one event (and refreshes the spend) under the feed's lock.
     public func record(_ type: EventType, _ doc: StatusDocument, now: Date = Date()) {
         guard let name = fileName() else { return }
@@ -83,19 +88,42 @@ public struct Feed: Sendable {
         defer { close(lockFD) }
         guard flock(lockFD, LOCK_EX) == 0 else { return }
         defer { flock(lockFD, LOCK_UN) }
-        let budgetValue = spool.dailyBudget
-        var feed = FileIO.read(path).flatMap { try? SpoolJSON.decoder().decode(Document.self, from: Data($0)) }
-            ?? Document(seq: 0, updatedAt: now, spend: Self.spend(spool.ledger, budget: budgetValue, now: now), events: [])
-        feed.seq += 1
-        feed.updatedAt = now
-        feed.spend = Self.spend(spool.ledger, budget: budgetValue, now: now)
-        feed.events.append(Event(seq: feed.seq, type: type, job: doc.taskID, status: type == .deleted ? nil : doc.status,
-                                 progress: type == .deleted ? nil : doc.progress))
-        if feed.events.count > Self.keep { feed.events.removeFirst(feed.events.count - Self.keep) }
+        var (seq, lines) = readEvents() ?? migrate(from: path)
+        seq += 1
+        let event = Event(seq: seq, type: type, job: doc.taskID, status: type == .deleted ? nil : doc.status,
+                          progress: type == .deleted ? nil : doc.progress)
+        let spend = Self.spend(spool.ledger, budget: spool.dailyBudget, now: now)
+        guard let line = try? SpoolJSON.encoder().encode(event), let spendJSON = try? SpoolJSON.encoder().encode(spend) else { return }
+        lines.append(Array(line))
+        if lines.count > Self.keep { lines.removeFirst(lines.count - Self.keep) }
+        // Keys in sorted order, as the encoder writes them.
+        var feed = Array(#"{"events":["#.utf8)
+        for (i, l) in lines.enumerated() { if i > 0 { feed.append(UInt8(ascii: ",")) }; feed += l }
+        feed += Array(#"],"seq":\#(seq),"spend":"#.utf8) + spendJSON + Array(#","updated_at":"\#(SpoolJSON.isoString(now))"}"#.utf8)
+        var side = Array("\(seq)\n".utf8)
+        for l in lines { side += l; side.append(UInt8(ascii: "\n")) }
         // No fsync: a feed lost in a crash only makes readers reload their list.
-        guard let bytes = try? SpoolJSON.encoder().encode(feed) else { return }
-        do { try FileIO.writeAtomically(bytes, to: path, mode: 0o644, syncDirectory: false, durable: false) } catch {
+        do {
+            try FileIO.writeAtomically(side, to: eventsPath, mode: 0o600, syncDirectory: false, durable: false)
+            try FileIO.writeAtomically(feed, to: path, mode: 0o644, syncDirectory: false, durable: false)
+        } catch {
             EventLog(path: spool.eventsLog).write("feed_write_failed", job: doc.taskID, fields: ["error": "\(error)"])
         }
+    }
+
+    /// The side file's last `seq` and event lines, or nil when it is missing or unreadable.
+    func readEvents() -> (Int, [[UInt8]])? {
+        guard let bytes = FileIO.read(eventsPath) else { return nil }
+        let parts = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        guard let first = parts.first, let seq = Int(String(decoding: first, as: UTF8.self)) else { return nil }
+        return (seq, parts.dropFirst().map(Array.init))
+    }
+
+    /// Without the side file (a spool from before it, or one lost in a crash): the events of the
+    /// feed file itself, so `seq` keeps rising for the readers.
+    func migrate(from path: String) -> (Int, [[UInt8]]) {
+        guard let bytes = FileIO.read(path), let doc = try? SpoolJSON.decoder().decode(Document.self, from: Data(bytes)) else { return (0, []) }
+        let encoder = SpoolJSON.encoder()
+        return (doc.seq, doc.events.compactMap { try? encoder.encode($0) }.map(Array.init))
     }
 }
