@@ -166,8 +166,11 @@ def parse_range(header, size):
 
 
 def serve_source(handler, source, content_type, *, head=False, etag_seed="", last_modified=None,
-                 slow_kbps=None, cut=False, stopping=None, extra_headers=None, error_body=None):
+                 slow_kbps=None, cut=False, stopping=None, extra_headers=None, error_body=None, on_body=None):
     """Answer one GET/HEAD for `source`, honouring Range. Returns the status sent.
+
+    on_body: called once the headers of a 200/206 are out and before its body, so a counter it
+    bumps is already right when the client has the bytes.
 
     cut: announce the full length, send about half of it, then drop the connection (what a
     proxy reset mid-transfer looks like). slow_kbps: pace the body at about that many KiB/s."""
@@ -200,6 +203,8 @@ def serve_source(handler, source, content_type, *, head=False, etag_seed="", las
     handler.end_headers()
     if head:
         return status
+    if on_body is not None:
+        on_body()
     limit = max(1, length // 2) if cut else length
     block = 4096 if slow_kbps else 65536
     sent = 0

@@ -481,12 +481,11 @@ class TaskGateway:
             last_modified=link["issued_at"], slow_kbps=link.get("slow_kbps"), cut=cut,
             stopping=self.stopping, error_body=xml_error,
             extra_headers={"x-oss-request-id" if link["style"] == "oss" else "x-tos-request-id":
-                           uuid.uuid4().hex[:24].upper()})
+                           uuid.uuid4().hex[:24].upper()},
+            on_body=lambda: self.count(dialect, "downloads"))
         e["status"] = status
         if cut:
             e["outcome"] = "cut"
-        if not head and status in (200, 206):
-            self.count(dialect, "downloads")
 
 
 # ---------------------------------------------------------------- what every dialect shares

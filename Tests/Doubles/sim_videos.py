@@ -339,10 +339,9 @@ class Videos(TaskDialect):
         cut = not head and gw.take_cut(link)
         status = sim_media.serve_source(
             h, gw.source_for(link), link["content_type"], head=head, etag_seed=link["token"],
-            last_modified=link["issued_at"], slow_kbps=link.get("slow_kbps"), cut=cut, stopping=gw.stopping)
+            last_modified=link["issued_at"], slow_kbps=link.get("slow_kbps"), cut=cut, stopping=gw.stopping,
+            on_body=lambda: gw.count(self.name, "downloads"))
         e["status"], e["outcome"] = status, "cut" if cut else "bytes"
-        if not head and status in (200, 206):
-            gw.count(self.name, "downloads")
 
     # --- list, delete, remix
     def handle_list(self, h):
