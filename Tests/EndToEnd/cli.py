@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 
-from stack import BIN, FAST_ENV
+from stack import BIN, FAST_ENV, wait_for  # noqa: F401 (the CLI tests import it from here)
 
 
 def cli_env(stack=None, config=None, remote=False, **extra):
@@ -50,14 +50,3 @@ def config_copy(stack, directory, drop=(), **settings):
 
 def creates(stack, dialect):
     return stack.sim_stats()["dialects"][dialect]["creates"]
-
-
-def wait_for(pred, timeout=20, what="condition"):
-    import time
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout}s")

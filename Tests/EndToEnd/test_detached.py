@@ -7,21 +7,11 @@ import time
 
 import requests
 
-from stack import Stack, free_port, stack_dir
+from stack import Stack, free_port, stack_dir, wait_for
 
 
 def worker_pids(stack):
     return stack.worker_pids()
-
-
-def wait_for(pred, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("condition not met")
 
 
 def test_worker_is_detached_with_clean_fds_and_env(sim):

@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from conftest import ROOT
-from stack import free_port
+from stack import free_port, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("dpkg"), reason="installs a package: root and dpkg only")
 
@@ -81,16 +81,6 @@ def installed_processes():
         if argv[0] == b"/usr/bin/sora" and alive(p):
             pids.append(int(p))
     return pids
-
-
-def wait_for(pred, timeout=60, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout}s")
 
 
 @pytest.fixture
@@ -196,7 +186,7 @@ http {{
 """)
     run("nginx", "-c", str(conf))
     base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: requests.get(base + "/api/health", timeout=2).status_code == 200, what="nginx up")
+    wait_for(lambda: requests.get(base + "/api/health", timeout=2).status_code == 200, timeout=60, what="nginx up")
 
     # sora doctor, as root with the packaged config (no SORA_CONFIG), finds nothing wrong.
     doctor = run("/usr/bin/sora", "doctor", "--nginx-conf", str(conf), env={"PATH": "/usr/sbin:/usr/bin:/bin"}, check=False)
@@ -216,7 +206,7 @@ http {{
     assert r.status_code == 202, r.text
     status_url = base + r.json()["status_url"]
     doc = wait_for(lambda: (d := requests.get(status_url, timeout=5).json())["status"] in ("succeeded", "failed") and d,
-                   what="the job to end")
+                   timeout=60, what="the job to end")
     assert doc["status"] == "succeeded", doc
     video = requests.get(base + doc["video_url"], timeout=10)
     assert video.status_code == 200 and video.content[4:8] == b"ftyp"
