@@ -93,7 +93,8 @@ public struct Feed: Sendable {
         let event = Event(seq: seq, type: type, job: doc.taskID, status: type == .deleted ? nil : doc.status,
                           progress: type == .deleted ? nil : doc.progress)
         let spend = Self.spend(spool.ledger, budget: spool.dailyBudget, now: now)
-        guard let line = try? SpoolJSON.encoder().encode(event), let spendJSON = try? SpoolJSON.encoder().encode(spend) else { return }
+        let encoder = SpoolJSON.encoder()
+        guard let line = try? encoder.encode(event), let spendJSON = try? encoder.encode(spend) else { return }
         lines.append(Array(line))
         if lines.count > Self.keep { lines.removeFirst(lines.count - Self.keep) }
         // Keys in sorted order, as the encoder writes them.
