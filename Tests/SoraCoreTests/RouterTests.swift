@@ -36,6 +36,21 @@ import Testing
         #expect(JSONValue.parse(r.body)?.firstString("error.code") == "queue_full")
     }
 
+    @Test func aSubmitSpawnsNoWorkerWhileEverySlotIsHeld() throws {
+        let spool = try tempSpool()
+        let config = testConfig(spool, ["SORA_MAX_WORKERS": "2"])
+        let launched = Launches()
+        let router = Router(config: config, spool: spool, store: LocalStore(root: config.mediaDir, urlPrefix: "/media"),
+                            launchWorker: { launched.add($0); return true })
+        let workers = try [0, 1].map { try #require(FileLock.tryLock("\(spool.slotsDir)/\($0)")) }
+        let waiting = try #require(submit(router, #"{"model":"seedance-2-0","prompt":"a"}"#).json?.firstString("task_id"))
+        #expect(launched.ids.isEmpty && spool.queuedJobs() == [waiting])  // queued for a running worker to take
+        workers[1].release()
+        let next = try #require(submit(router, #"{"model":"seedance-2-0","prompt":"b"}"#).json?.firstString("task_id"))
+        #expect(launched.ids == [next] && spool.queuedJobs() == [waiting, next])
+        workers[0].release()
+    }
+
     @Test func anIdempotencyKeyReusedWithAnotherBodyIs422() throws {
         let spool = try tempSpool()
         let router = makeRouter(testConfig(spool), spool)
@@ -98,4 +113,12 @@ import Testing
             #expect(r.status == 400, "\(path)")
         }
     }
+}
+
+/// The ids a router asked to start a worker for.
+final class Launches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ id: String) { lock.lock(); list.append(id); lock.unlock() }
+    var ids: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

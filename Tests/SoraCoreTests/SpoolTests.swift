@@ -184,6 +184,25 @@ import Testing
         try "x 0.15\ny 0.25\n".write(toFile: s.ledger.dir + "/2025-11-25", atomically: true, encoding: .utf8)
         #expect(s.ledger.summary(day: "2025-11-25").spentUSD == 0.4)
     }
+    @Test func aSummaryFollowsLinesOtherProcessesAppendAndAReplacedFile() throws {
+        let s = try tempSpool()
+        let path = s.ledger.dir + "/d"
+        #expect(try s.ledger.hold(job: "a", usd: 0.3, day: "d", budget: nil) == .held)
+        #expect(s.ledger.summary(day: "d") == Ledger.Summary(spentUSD: 0, reservedUSD: 0.3))
+        // Another process's lines, one of them not yet complete: only whole lines count.
+        let fd = open(path, O_WRONLY | O_APPEND)
+        _ = "a charge 0.3\nb hold 0.1\nc ho".withCString { write(fd, $0, strlen($0)) }
+        #expect(s.ledger.summary(day: "d") == Ledger.Summary(spentUSD: 0.3, reservedUSD: 0.1))
+        _ = "ld 0.2\na settle 0.25\n".withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        #expect(s.ledger.summary(day: "d") == Ledger.Summary(spentUSD: 0.25, reservedUSD: 0.3))
+        // A restored or rewritten file is read again from its start.
+        try "z 0.05\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(s.ledger.summary(day: "d") == Ledger.Summary(spentUSD: 0.05, reservedUSD: 0))
+        // Many settlements of one job never drift the sum.
+        for i in 0..<200 { try s.ledger.record(job: "y", op: .settle, usd: Double(i % 7) / 10 + 0.0001, day: "d") }
+        #expect(s.ledger.summary(day: "d") == Ledger.Summary(spentUSD: 0.3501, reservedUSD: 0))
+    }
 }
 
 @Suite struct ScrubTests {

@@ -79,7 +79,7 @@ extension Router {
         if let key = req.idempotencyKey, let seen = spool.lookupIdempotency(key: key, bodyHash: bodyHash) {
             return try replay(seen)
         }
-        if let max = config.maxQueued, spool.queuedJobs().count >= max {
+        if let max = config.maxQueued, spool.queuedCount() >= max {
             throw APIError(503, "queue_full", "\(max) jobs are already waiting; try again later",
                            params: ["max_queued": .int(Int64(max))], headers: ["Retry-After": "30"])
         }
@@ -122,7 +122,7 @@ extension Router {
             EventLog(path: spool.eventsLog).write("job_created", job: id, fields: [
                 "model": model.id, "protocol": model.protocol.rawValue, "mode": input.mode.rawValue,
                 "prompt_chars": input.prompt.unicodeScalars.count, "price_usd": price])
-            _ = launchWorker(id)
+            if spool.hasFreeSlot(max: config.maxWorkers) { _ = launchWorker(id) }
             return .json(202, Accepted(d), headers: [("Location", d.statusURL)])
         }
     }

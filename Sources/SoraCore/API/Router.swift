@@ -108,7 +108,7 @@ public struct Router: Sendable {
                        storage: ["backend": config.storage?.backend.rawValue ?? "misconfigured",
                                  "summary": config.storage?.summary ?? "invalid storage settings"],
                        workers: .init(max: config.maxWorkers, running: spool.runningWorkers(max: config.maxWorkers),
-                                      queued: spool.queuedJobs().count),
+                                      queued: spool.queuedCount()),
                        problems: problems)
         return .json(200, h)
     }

@@ -109,6 +109,18 @@ public enum FileIO {
         (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
     }
 
+    /// How many entries a directory holds (not `.`, `..` or other dot names), without making a
+    /// `String` for each: a submit counts the queue, which can hold thousands.
+    public static func count(_ dir: String) -> Int {
+        guard let d = opendir(dir) else { return 0 }
+        defer { closedir(d) }
+        var n = 0
+        while let e = readdir(d) {
+            if withUnsafeBytes(of: e.pointee.d_name, { $0.first }) != UInt8(ascii: ".") { n += 1 }
+        }
+        return n
+    }
+
     public static func size(_ path: String) -> Int64? {
         var st = stat()
         return stat(path, &st) == 0 ? Int64(st.st_size) : nil

@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Money per job and UTC day, as append-only lines `<job> <op> <usd>` in `ledger/<YYYY-MM-DD>`.
 /// A job's money is always booked on the day it was submitted (its hold), whatever day it settles.
@@ -64,29 +65,18 @@ public struct Ledger: Sendable {
         try locked(day) { try append(job: job, op: op, usd: usd, day: day) }
     }
 
-    /// Sums a day: the last line of each job.
+    /// Sums a day: the last line of each job. A process remembers what it has read of each file
+    /// and reads only the lines appended since (ledgers only grow): summing the whole day on every
+    /// submit made a submit's cost grow with the day's jobs.
     public func summary(day: String) -> Summary {
-        var last: [Substring: (Op, Double)] = [:]
-        guard let bytes = FileIO.read(path(day)) else { return Summary() }
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            let f = line.split(separator: " ")
-            switch f.count {
-            case 2: if let v = Double(f[1]) { last[f[0]] = (.charge, v) }  // the first release's `<id> <usd>`
-            case 3: if let op = Op(rawValue: String(f[1])), let v = Double(f[2]) { last[f[0]] = (op, v) }
-            default: continue
-            }
+        let path = path(day)
+        return ledgerTallies.withLock { tallies in
+            var tally = tallies[path] ?? LedgerTally()
+            tally.catchUp(path)
+            if tallies[path] == nil && tallies.count >= 2 { tallies.removeAll() }  // a responder lives for days
+            tallies[path] = tally
+            return tally.summary
         }
-        var s = Summary()
-        for (op, v) in last.values {
-            switch op {
-            case .hold: s.reservedUSD += v
-            case .charge, .settle: s.spentUSD += v
-            case .release: break
-            }
-        }
-        s.spentUSD = PriceRule.round(s.spentUSD)
-        s.reservedUSD = PriceRule.round(s.reservedUSD)
-        return s
     }
 
     func append(job: String, op: Op, usd: Double, day: String) throws {
@@ -106,5 +96,64 @@ public struct Ledger: Sendable {
         while flock(fd, LOCK_EX) != 0 { guard errno == EINTR else { throw FileIO.Failure("cannot lock ledger", path(day)) } }
         defer { flock(fd, LOCK_UN) }
         return try body()
+    }
+}
+
+/// Each process's running sums, by ledger file.
+private let ledgerTallies = Mutex<[String: LedgerTally]>([:])
+
+/// One ledger file as far as this process has read it, with its sums in ten-thousandths of a USD
+/// (prices are rounded to that), so adding and taking back a job's amount never drifts.
+struct LedgerTally {
+    var file: (dev: UInt64, ino: UInt64) = (0, 0)
+    var offset = 0
+    var last: [String: (op: Ledger.Op, units: Int64)] = [:]
+    var spent: Int64 = 0
+    var reserved: Int64 = 0
+
+    var summary: Ledger.Summary { Ledger.Summary(spentUSD: Double(spent) / 10_000, reservedUSD: Double(reserved) / 10_000) }
+
+    /// Reads the complete lines written since the last call; starts over if the file was replaced.
+    mutating func catchUp(_ path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { self = LedgerTally(); return }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return }
+        if (UInt64(st.st_dev), UInt64(st.st_ino)) != file || Int(st.st_size) < offset {
+            self = LedgerTally()
+            file = (UInt64(st.st_dev), UInt64(st.st_ino))
+        }
+        let size = Int(st.st_size)
+        guard size > offset else { return }
+        var bytes = [UInt8](repeating: 0, count: size - offset)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+        guard n > 0, let end = bytes[..<n].lastIndex(of: UInt8(ascii: "\n")) else { return }
+        offset += end + 1
+        for line in String(decoding: bytes[...end], as: UTF8.self).split(separator: "\n") {
+            let f = line.split(separator: " ")
+            switch f.count {
+            case 2: if let v = Double(f[1]) { book(f[0], .charge, v) }  // the first release's `<id> <usd>`
+            case 3: if let op = Ledger.Op(rawValue: String(f[1])), let v = Double(f[2]) { book(f[0], op, v) }
+            default: continue
+            }
+        }
+    }
+
+    /// The job's new last line replaces what its previous one added.
+    mutating func book(_ job: Substring, _ op: Ledger.Op, _ usd: Double) {
+        let job = String(job)
+        if let old = last[job] { add(old.op, -old.units) }
+        let units = Int64((usd * 10_000).rounded())
+        last[job] = (op, units)
+        add(op, units)
+    }
+
+    mutating func add(_ op: Ledger.Op, _ units: Int64) {
+        switch op {
+        case .hold: reserved += units
+        case .charge, .settle: spent += units
+        case .release: break
+        }
     }
 }

@@ -143,7 +143,7 @@ public struct Spool: Sendable {
         guard rename(staging, jobDir(id)) == 0 else { throw FileIO.Failure("cannot move job into", jobsDir) }
         FileIO.syncDirectory(jobsDir)
         var doc = status
-        doc.queuePosition = queuedJobs().count + 1
+        doc.queuePosition = queuedCount() + 1
         try writeStatus(doc)
 
         if let idemPath {
@@ -199,11 +199,21 @@ public struct Spool: Sendable {
     /// Queued job ids, oldest first.
     public func queuedJobs() -> [String] { FileIO.list(queueDir).filter(JobID.isValid).sorted() }
 
+    /// How many jobs wait in the queue (only job ids are ever put there).
+    public func queuedCount() -> Int { FileIO.count(queueDir) }
+
     public func dequeue(_ id: String) { unlink("\(queueDir)/\(id)") }
 
     /// How many of the `maxWorkers` slot locks are held right now (running workers).
     public func runningWorkers(max maxWorkers: Int) -> Int {
         (0..<maxWorkers).filter { FileLock.isHeld("\(slotsDir)/\($0)") }.count
+    }
+
+    /// Whether a worker could take a slot right now. A submit that finds every slot held spawns
+    /// no worker (a process that would only start and exit, most of a submit's CPU in a burst):
+    /// the job is queued first, and a worker looks at the queue again after releasing its slot.
+    public func hasFreeSlot(max maxWorkers: Int) -> Bool {
+        (0..<maxWorkers).contains { !FileLock.isHeld("\(slotsDir)/\($0)") }
     }
 
     public func enqueue(_ id: String) throws { try FileIO.touch("\(queueDir)/\(id)") }
