@@ -45,6 +45,10 @@ def test_worker_is_detached_with_clean_fds_and_env(sim):
     names = {e.split("=", 1)[0] for e in env if e}
     assert not any(n.startswith("HTTP_") for n in names), names
     assert "SORA_CONFIG" in names
+    # Background work yields the CPU to the responders (nice 10), which keep their own.
+    # (It lowers its priority first thing in main, which may not have run yet.)
+    assert wait_for(lambda: os.getpriority(os.PRIO_PROCESS, pid) == 10)
+    assert all(os.getpriority(os.PRIO_PROCESS, r) == 0 for r in responders)
     assert sim.wait(job)["status"] == "succeeded"
 
 

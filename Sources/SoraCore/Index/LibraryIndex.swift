@@ -34,6 +34,7 @@ public struct LibraryIndex: Sendable {
     public var path: String { spool.privateDir + "/index.sqlite" }
     var lockPath: String { spool.privateDir + "/index.lock" }
     var stalePath: String { spool.privateDir + "/index.stale" }
+    var writeLockPath: String { spool.privateDir + "/index-write.lock" }
 
     /// Waits this long for another process's write before giving up (and marking the index stale).
     static let busyTimeoutMS = 5000
@@ -56,6 +57,13 @@ public struct LibraryIndex: Sendable {
             return failed("index_write_failed", job: job, error: "cannot lock \(lockPath)")
         }
         defer { lock.release() }
+        // Writers take turns on a flock, which hands over the moment it is released, instead of
+        // SQLite's busy handler, which sleeps and retries: with several responders submitting
+        // at once those sleeps, not work, set the pace.
+        guard let turn = IndexLock.take(writeLockPath, .exclusive, wait: true) else {
+            return failed("index_write_failed", job: job, error: "cannot lock \(writeLockPath)")
+        }
+        defer { turn.release() }
         do {
             // No file yet: nothing to keep current; whoever builds it reads this job's file.
             guard let db = try connect() else { return }

@@ -35,6 +35,9 @@ public final class Worker {
         self.log = EventLog(path: spool.eventsLog)
     }
 
+    /// The nice value a worker process runs at (see `sora worker`).
+    public static let niceness: Int32 = 10
+
     // MARK: slots and queue
 
     /// Takes one of the `maxWorkers` slot locks, or nil when all are busy.
