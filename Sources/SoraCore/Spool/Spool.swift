@@ -7,6 +7,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The spool directory, the only channel between responders and workers. Layout (nginx serves
 /// only `status/`, and there only job-id and feed names):
@@ -212,8 +213,26 @@ public struct Spool: Sendable {
     /// Whether a worker could take a slot right now. A submit that finds every slot held spawns
     /// no worker (a process that would only start and exit, most of a submit's CPU in a burst):
     /// the job is queued first, and a worker looks at the queue again after releasing its slot.
+    /// The probe keeps the slot files open in this process, so that it costs `flock` calls rather
+    /// than dozens of opens per submit.
     public func hasFreeSlot(max maxWorkers: Int) -> Bool {
-        (0..<maxWorkers).contains { !FileLock.isHeld("\(slotsDir)/\($0)") }
+        slotProbes.withLock { open in
+            for n in 0..<maxWorkers {
+                let path = "\(slotsDir)/\(n)"
+                var fd = open[path] ?? -1
+                var kept = true
+                if fd < 0 {
+                    guard FileIO.exists(path) else { return true }  // never taken yet
+                    fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
+                    guard fd >= 0 else { continue }
+                    kept = open.count < 256  // stay well inside the descriptor limit
+                    if kept { open[path] = fd }
+                }
+                defer { if !kept { close(fd) } }
+                if flock(fd, LOCK_EX | LOCK_NB) == 0 { flock(fd, LOCK_UN); return true }
+            }
+            return false
+        }
     }
 
     public func enqueue(_ id: String) throws { try FileIO.touch("\(queueDir)/\(id)") }
@@ -253,3 +272,6 @@ public struct Spool: Sendable {
         if let doc { Feed(spool: self).record(.deleted, doc) }
     }
 }
+
+/// Slot files a process has opened to probe (`Spool.hasFreeSlot`), by path.
+private let slotProbes = Mutex<[String: Int32]>([:])
