@@ -98,6 +98,8 @@ def price_of(model, params):
 
 
 class ContractFake:
+    COUNT_CAP = 1000
+
     def __init__(self, *, signed_in=True, budget=10.0, delete_media=False, password="open sesame"):
         self.models = [dict(m) for m in CATALOG]
         self.jobs = {}              # id → status document
@@ -348,9 +350,12 @@ class ContractFake:
             needle = q("q").lower()
             jobs = [j for j in jobs if j["task_id"].startswith(needle) or needle in j["orig_prompt"].lower()]
         total = len(jobs)
+        # A search counts up to COUNT_CAP (docs/contract.md §6): more reads total_capped.
+        capped = bool(q("q")) and total > self.COUNT_CAP
+        total = min(total, self.COUNT_CAP) if capped else total
         if q("before"):
             jobs = [j for j in jobs if j["task_id"] < q("before")]
         limit = int(q("limit", "50"))
         page = jobs[:limit]
         self._json(route, 200, {"jobs": page, "next_before": page[-1]["task_id"] if len(jobs) > limit else None,
-                                "total": total, "today_cost_usd": self.spend()["today_usd"]})
+                                "total": total, "total_capped": capped, "today_cost_usd": self.spend()["today_usd"]})

@@ -344,6 +344,21 @@ def test_library_counts_follow_the_filters_search_by_id_and_one_tab_stop_per_ite
         "Tab leaves the item: the next item's single stop"
 
 
+def test_a_search_matching_more_than_1000_jobs_reads_1000_plus(open_fake, fake):
+    for i in range(1001):
+        fake.create(prompt=f"lantern festival {i}", status="cancelled", phase="cancelled", can_cancel=False)
+    fake.create(prompt="a quiet sea", status="cancelled", phase="cancelled", can_cancel=False)
+    page = open_fake()
+    state = page.locator("#library-state")
+    expect(state).to_have_text("已显示 50 个，共 1002 个")   # without a search: exact
+    page.fill("#library-q", "lantern")
+    expect(state).to_have_text("已显示 50 个，共 1000+ 个")
+    page.select_option("#locale-select", "en")
+    expect(state).to_have_text("50 of 1000+ shown")
+    page.fill("#library-q", "quiet")
+    expect(state).to_have_text("1 of 1 shown")
+
+
 # --- issue 10 §8: names and the delete dialog -----------------------------------------------------
 
 def test_every_control_has_a_unique_name(open_fake, fake):

@@ -76,6 +76,37 @@ import Testing
         #expect(s.index.page(LibraryQuery(text: String(ids[3].prefix(22))))?.ids == [ids[3]])
     }
 
+    @Test func aSearchCountsUpToTheCapAndSaysSo() throws {
+        let s = try tempSpool()
+        // Status files written straight (no job directories): 1,100 lanterns, half of them failed, and 101 others.
+        let now = Date()
+        for i in 0..<1201 {
+            let id = JobID.make(), state: JobState = i % 2 == 0 ? .succeeded : .failed
+            try s.writeStatus(StatusDocument(seq: 3, taskID: id, status: state, phase: state == .failed ? .failed : .done, model: "seedance-2-0",
+                                             upstreamModel: "up", protocol: .arkTasks, mode: .textToVideo, params: [:], duration: 5, width: 1280,
+                                             height: 720, origPrompt: i < 1100 ? "paper lantern \(i)" : "quiet sea \(i)",
+                                             statusURL: "/status/\(id).json", priceUSD: 0.5, createdAt: now))
+        }
+        try s.index.rebuild()
+        let prefix = String(try #require(s.allJobIDs().first).prefix(3))  // every id shares its time prefix: the id-range count
+        for q in [LibraryQuery(text: "lantern"), LibraryQuery(model: "seedance-2-0", text: "lantern"), LibraryQuery(text: prefix), LibraryQuery(text: "l")] {
+            let page = try #require(s.index.page(q))
+            #expect(page.total == LibraryQuery.countCap && page.capped && page.ids.count == 50, "\(q)")
+            #expect(page == q.scan(s), "\(q)")
+        }
+        for (q, n) in [(LibraryQuery(status: .failed, text: "lantern"), 550), (LibraryQuery(text: "quiet"), 101), (LibraryQuery(), 1201),
+                       (LibraryQuery(status: .failed), 600)] {
+            let page = try #require(s.index.page(q))
+            #expect(page.total == n && !page.capped, "\(q)")
+            #expect(page == q.scan(s), "\(q)")
+        }
+        let router = makeRouter(testConfig(s), s)
+        let capped = JSONValue.parse(router.handle(APIRequest(method: "GET", path: "/api/jobs", query: "q=lantern")).body)
+        #expect(capped?.at("total")?.number == 1000 && capped?.at("total_capped") == .bool(true))
+        let exact = JSONValue.parse(router.handle(APIRequest(method: "GET", path: "/api/jobs", query: "q=quiet")).body)
+        #expect(exact?.at("total")?.number == 101 && exact?.at("total_capped") == .bool(false))
+    }
+
     @Test func createTransitionAndDeleteKeepTheIndexCurrentWithoutARebuild() throws {
         let s = try tempSpool()
         try s.index.rebuild()

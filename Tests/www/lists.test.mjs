@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchesFilters, rovingMove } from '../../www/js/library.js';
+import { loadLocale, setLocale, t } from '../../www/js/strings.js';
 
 const doc = { task_id: '01jg3k9qzxa7b2c4d6e8f0h2j4', status: 'succeeded', model: 'seedance-2-0', orig_prompt: 'A red fox in the snow' };
 
@@ -27,4 +28,12 @@ test('roving: ←/→ inside an item, ↑/↓ between items, Home/End, clamped a
   assert.deepEqual(rovingMove('End', at), { item: 2, control: 0 });
   assert.equal(rovingMove('Tab', at), null);
   assert.equal(rovingMove('Enter', at), null);
+});
+
+test('a search count stopped at the cap (total_capped) reads "1000+" in both languages', async () => {
+  for (const [id, text] of [['zh', '已显示 50 个，共 1000+ 个'], ['en', '50 of 1000+ shown']]) {
+    await loadLocale(id);
+    setLocale(id);
+    assert.equal(t('library.countCapped', { n: 50, total: 1000 }), text);
+  }
 });

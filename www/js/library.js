@@ -33,6 +33,7 @@ export function createLibrary({ api, describe, openJob, remove, actions, onList,
   const q = $('library-q');
   const statusSelect = $('library-status');
   const modelSelect = $('library-model');
+  // capped: a search's count stopped at 1000 ("1000+"); it stays put as jobs come and go.
   let state = { items: [], nextBefore: null, total: null, loading: false, error: '', notice: '', models: [] };
   let generation = 0;
   const current = new Map();
@@ -47,7 +48,7 @@ export function createLibrary({ api, describe, openJob, remove, actions, onList,
       const a = await api.jobs({ limit: PAGE_SIZE, before: append ? state.nextBefore : undefined, ...filters() });
       if (mine !== generation) return;
       const jobs = (a.jobs ?? []).filter((j) => !append || !state.items.some((x) => x.task_id === j.task_id));
-      set({ items: append ? [...state.items, ...jobs] : jobs, nextBefore: a.next_before ?? null, total: a.total ?? null, loading: false });
+      set({ items: append ? [...state.items, ...jobs] : jobs, nextBefore: a.next_before ?? null, total: a.total ?? null, capped: a.total_capped, loading: false });
       onList(a);
     } catch (err) {
       if (mine === generation) set({ loading: false, error: errorText(err) });
@@ -61,7 +62,7 @@ export function createLibrary({ api, describe, openJob, remove, actions, onList,
   }
 
   function drop(id, notice = '') {
-    if (state.items.some((j) => j.task_id === id)) set({ items: state.items.filter((j) => j.task_id !== id), notice, total: state.total && state.total - 1 });
+    if (state.items.some((j) => j.task_id === id)) set({ items: state.items.filter((j) => j.task_id !== id), notice, total: state.total && state.total - !state.capped });
   }
 
   function item(doc) {
@@ -132,7 +133,7 @@ export function createLibrary({ api, describe, openJob, remove, actions, onList,
     listEl.setAttribute('aria-busy', String(state.loading));
     const n = state.items.length;
     const text = state.loading ? t('library.loading') : state.error ? t('library.loadFailed', { message: state.error })
-      : !n ? t('library.empty') : state.total !== null ? t('library.countOf', { n, total: state.total }) : t('library.count', { n });
+      : !n ? t('library.empty') : state.total !== null ? t(state.capped ? 'library.countCapped' : 'library.countOf', { n, total: state.total }) : t('library.count', { n });
     $('library-state').textContent = state.notice && !state.loading ? `${state.notice} · ${text}` : text;
     $('library-state').classList.toggle('error', Boolean(state.error));
     $('library-more').hidden = !state.nextBefore;
@@ -158,7 +159,7 @@ export function createLibrary({ api, describe, openJob, remove, actions, onList,
       const known = state.items.some((j) => j.task_id === doc.task_id);
       if (known && !matchesFilters(doc, filters())) drop(doc.task_id);
       else if (known) set({ items: state.items.map((j) => (j.task_id === doc.task_id && !(j.seq > doc.seq) ? doc : j)) });
-      else if (isNew && !state.loading && matchesFilters(doc, filters())) set({ items: [doc, ...state.items], total: state.total === null ? null : state.total + 1 });
+      else if (isNew && !state.loading && matchesFilters(doc, filters())) set({ items: [doc, ...state.items], total: state.total === null ? null : state.total + !state.capped });
     },
   };
 }

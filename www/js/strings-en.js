@@ -297,6 +297,7 @@ export const STRINGS = {
   'library.loadFailed': 'Could not load the library: {message}',
   'library.count': '{n} shown',
   'library.countOf': '{n} of {total} shown',
+  'library.countCapped': '{n} of {total}+ shown',
   'library.open': 'Open',
   'library.delete': 'Delete',
   'library.deleted': 'Deleted',

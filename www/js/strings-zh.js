@@ -297,6 +297,7 @@ export const STRINGS = {
   'library.loadFailed': '视频库加载失败：{message}',
   'library.count': '已显示 {n} 个',
   'library.countOf': '已显示 {n} 个，共 {total} 个',
+  'library.countCapped': '已显示 {n} 个，共 {total}+ 个',
   'library.open': '打开',
   'library.delete': '删除',
   'library.deleted': '已删除',

@@ -198,17 +198,20 @@ public struct Router: Sendable {
             if let doc = spool.readStatus(id) { page.append(fresh(doc)) } else { spool.index.remove(id) }  // deleted meanwhile
         }
         struct Page: Encodable {
-            var jobs: [StatusDocument]; var nextBefore: String?; var todayCostUSD: Double; var total: Int
-            enum CodingKeys: String, CodingKey { case jobs, total; case nextBefore = "next_before"; case todayCostUSD = "today_cost_usd" }
+            var jobs: [StatusDocument]; var nextBefore: String?; var todayCostUSD: Double; var total: Int; var totalCapped: Bool
+            enum CodingKeys: String, CodingKey {
+                case jobs, total; case totalCapped = "total_capped"; case nextBefore = "next_before"; case todayCostUSD = "today_cost_usd"
+            }
             func encode(to encoder: Encoder) throws {
                 var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(jobs, forKey: .jobs); try c.encode(total, forKey: .total)
+                try c.encode(jobs, forKey: .jobs); try c.encode(total, forKey: .total); try c.encode(totalCapped, forKey: .totalCapped)
                 try c.encode(nextBefore, forKey: .nextBefore)  // explicit null on the last page
                 try c.encode(todayCostUSD, forKey: .todayCostUSD)
             }
         }
         let today = spool.ledger.summary(day: Ledger.day(now())).spentUSD
-        return .json(200, Page(jobs: page, nextBefore: found.more ? found.ids.last : nil, todayCostUSD: today, total: found.total))
+        return .json(200, Page(jobs: page, nextBefore: found.more ? found.ids.last : nil, todayCostUSD: today, total: found.total,
+                               totalCapped: found.capped))
     }
 
     /// For a private bucket, signed URLs made now (the ones in the status file may have expired).

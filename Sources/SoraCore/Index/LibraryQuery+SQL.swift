@@ -14,7 +14,8 @@ extension LibraryQuery {
     }
 
     /// The page and count from the index. Rows come newest first straight from the position
-    /// order of the table, of the status and model indexes, or of the search index.
+    /// order of the table, of the status and model indexes, or of the search index. A count
+    /// without a search sums `counts`; with one it reads matches up to the cap (`countCap`).
     func answer(from db: SQLiteDatabase) throws -> LibraryPage {
         var filters: [String] = []
         var values: [SQLiteValue] = []
@@ -32,19 +33,19 @@ extension LibraryQuery {
         let limitValue = SQLiteValue.int(Int64(limit + 1))
 
         if case .match(let expression)? = search, idRange.isEmpty {
-            // Only prompts can match: the search index leads, its rows coming newest first.
-            let total = filters.isEmpty
-                ? try db.prepare("SELECT count(*) FROM prompts WHERE prompts MATCH ?").first([.text(expression)]) { $0.int(0) }
-                : try db.prepare("SELECT count(*) FROM jobs WHERE \(filters.joined(separator: " AND ")) AND pos IN (SELECT rowid FROM prompts WHERE prompts MATCH ?)")
-                    .first(values + [.text(expression)]) { $0.int(0) }
-            let sql = "SELECT jobs.id FROM prompts CROSS JOIN jobs ON jobs.pos = prompts.rowid WHERE prompts MATCH ?"
-                + (bound == nil ? "" : " AND prompts.rowid < ?") + filters.map { " AND " + $0 }.joined()
-                + " ORDER BY prompts.rowid DESC LIMIT ?"
-            let ids = try db.prepare(sql).all([.text(expression)] + (bound.map { [.int($0)] } ?? []) + values + [limitValue]) { $0.text(0) }
-            return page(ids, total: total ?? 0)
+            // Only prompts can match: the search index leads, its rows coming newest first. With
+            // filters the count walks the same join, so it stops at the cap instead of collecting
+            // every match first as `pos IN (…)` would; without, it skips the join (a row lookup
+            // per match: 3 ms for 400 at 100,000 jobs).
+            let from = " FROM prompts CROSS JOIN jobs ON jobs.pos = prompts.rowid WHERE prompts MATCH ?" + filters.map { " AND " + $0 }.joined()
+            let total = try cappedCount(filters.isEmpty ? "SELECT 1 FROM prompts WHERE prompts MATCH ?" : "SELECT 1" + from,
+                                        [.text(expression)] + values, db)
+            let sql = "SELECT jobs.id" + from + (bound == nil ? "" : " AND prompts.rowid < ?") + " ORDER BY prompts.rowid DESC LIMIT ?"
+            let ids = try db.prepare(sql).all([.text(expression)] + values + (bound.map { [.int($0)] } ?? []) + [limitValue]) { $0.text(0) }
+            return page(ids, total: total)
         }
 
-        let total: Int64?
+        let total: Int64
         if let search {
             var either: [String] = []
             switch search {
@@ -54,13 +55,18 @@ extension LibraryQuery {
             }
             if !idRange.isEmpty { either.append("(id >= ? AND id < ?)"); values += idRange }
             filters.append(either.isEmpty ? "0" : "(" + either.joined(separator: " OR ") + ")")
-            total = try db.prepare("SELECT count(*) FROM jobs" + Self.clause(filters)).first(values) { $0.int(0) }
+            total = try cappedCount("SELECT 1 FROM jobs" + Self.clause(filters), values, db)
         } else {
-            total = try db.prepare("SELECT coalesce(sum(jobs), 0) FROM counts" + Self.clause(filters)).first(values) { $0.int(0) }
+            total = try db.prepare("SELECT coalesce(sum(jobs), 0) FROM counts" + Self.clause(filters)).first(values) { $0.int(0) } ?? 0
         }
         if let bound { filters.append("pos < ?"); values.append(.int(bound)) }
         let ids = try db.prepare("SELECT id FROM jobs" + Self.clause(filters) + " ORDER BY pos DESC LIMIT ?").all(values + [limitValue]) { $0.text(0) }
-        return page(ids, total: total ?? 0)
+        return page(ids, total: total)
+    }
+
+    /// How many rows `select` gives, reading no more than one past `countCap` of them.
+    func cappedCount(_ select: String, _ values: [SQLiteValue], _ db: SQLiteDatabase) throws -> Int64 {
+        try db.prepare("SELECT count(*) FROM (\(select) LIMIT \(Self.countCap + 1))").first(values) { $0.int(0) } ?? 0
     }
 
     static func clause(_ conditions: [String]) -> String {
@@ -69,7 +75,7 @@ extension LibraryQuery {
 
     /// Up to `limit` ids of the `limit + 1` read; the extra one says whether more follow.
     func page(_ ids: [String], total: Int64) -> LibraryPage {
-        LibraryPage(ids: Array(ids.prefix(limit)), total: Int(total), more: ids.count > limit)
+        capping(LibraryPage(ids: Array(ids.prefix(limit)), total: Int(total), more: ids.count > limit))
     }
 
     /// Three or more characters: a phrase of trigrams, which finds exactly the prompts holding

@@ -32,12 +32,15 @@ struct Jobs: ParsableCommand {
             guard a.ok else { throw refusal(a, json: machine, doing: "jobs") }
             if machine { Terminal.raw(a.body); return }
             struct Page: Decodable {
-                var jobs: [StatusDocument]; var total: Int; var nextBefore: String?; var todayCostUSD: Double
-                enum CodingKeys: String, CodingKey { case jobs, total; case nextBefore = "next_before"; case todayCostUSD = "today_cost_usd" }
+                var jobs: [StatusDocument]; var total: Int; var totalCapped: Bool?; var nextBefore: String?; var todayCostUSD: Double
+                enum CodingKeys: String, CodingKey {
+                    case jobs, total; case totalCapped = "total_capped"; case nextBefore = "next_before"; case todayCostUSD = "today_cost_usd"
+                }
             }
             guard let page = a.decode(Page.self) else { throw ExitCode(ExitStatus.unavailable) }
             Terminal.out(Self.table(page.jobs, width: Terminal.width))
-            var footer = "\(page.jobs.count) of \(page.total)" + " · spent today $\(fixed(page.todayCostUSD, 4))"
+            // A search counts up to a cap: "50 of 1000+" (an older server sends no total_capped).
+            var footer = "\(page.jobs.count) of \(page.total)\(page.totalCapped == true ? "+" : "")" + " · spent today $\(fixed(page.todayCostUSD, 4))"
             if let next = page.nextBefore { footer += " · more: --before \(next)" }
             Terminal.line(footer)
         }
