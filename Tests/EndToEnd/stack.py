@@ -212,9 +212,15 @@ def wait_for(pred, timeout=20, what="condition"):
 
 
 def stack_dir(name):
-    """A state directory nginx's unprivileged workers can traverse (pytest's own tmp is 0700)."""
+    """A state directory nginx's unprivileged workers can traverse (pytest's own tmp is 0700).
+    SORA_STACKS_DIR puts it elsewhere: `make bench` keeps its stacks beside the checkout, on the
+    disk `make run` uses, as a long-lived /tmp can create files many times slower."""
     import tempfile
-    d = tempfile.mkdtemp(prefix=f"sora-e2e-{name}-")
+    root = os.environ.get("SORA_STACKS_DIR")
+    if root:
+        os.makedirs(root, exist_ok=True)
+        os.chmod(root, 0o755)
+    d = tempfile.mkdtemp(prefix=f"sora-e2e-{name}-", dir=root or None)
     os.chmod(d, 0o755)
     return d
 
