@@ -33,6 +33,23 @@ import Testing
         #expect(FileIO.list(s.statusDir).filter { $0.hasPrefix(".") }.isEmpty)
     }
 
+    @Test func positionsAreRenumberedOnceWhateverTheNumberOfWorkersAsking() throws {
+        let s = try tempSpool()
+        let ids = (0..<4).map { _ in JobID.make() }.sorted()  // the queue goes by id: oldest first
+        for id in ids { _ = try s.createJob(request: job(id).0, frames: [], status: job(id).1, idempotencyKey: nil, bodyHash: id) }
+        #expect(ids.map { s.readStatus($0)?.queuePosition } == [1, 2, 3, 4])
+        // Another process renumbering: this call only leaves it the note to go round again.
+        let other = try #require(FileLock.tryLock(s.privateDir + "/renumber.lock"))
+        s.dequeue(ids[0])
+        s.renumberQueue(now: Date())
+        #expect(s.readStatus(ids[1])?.queuePosition == 2 && FileIO.exists(s.privateDir + "/renumber.again"))
+        other.release()
+        s.dequeue(ids[1])
+        s.renumberQueue(now: Date())
+        #expect(ids.dropFirst(2).map { s.readStatus($0)?.queuePosition } == [1, 2])
+        #expect(!FileIO.exists(s.privateDir + "/renumber.again"))
+    }
+
     @Test func idempotencyKeyReturnsTheFirstJobOrRefusesAnotherBody() throws {
         let s = try tempSpool()
         let a = JobID.make(), b = JobID.make(), c = JobID.make()

@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSQLite
 
 /// The library index: a SQLite file, `private/index.sqlite`, with one row per job, so listing,
 /// filters, search and counts answer without reading every status file. It is derived data:
@@ -131,8 +132,14 @@ public struct LibraryIndex: Sendable {
     ///   connection's cache (each request opens a fresh connection, so nothing is cached anyway).
     func connect(mapped: Bool = false) throws -> SQLiteDatabase? {
         guard let db = try SQLiteDatabase(path: path, create: false) else { return nil }
+        // Keep the -wal and -shm files when the last connection closes: each short connection
+        // would otherwise create and delete both, and file creation is a submit's dearest step
+        // on ext4 without a journal (it skips recently deleted inodes one by one). A rebuild
+        // removes them while it holds the lock alone.
+        var persist: Int32 = 1
+        sqlite3_file_control(db.handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
-        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY"
+        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 4194304"
                        + (mapped ? "; PRAGMA mmap_size = \(Self.mappedBytes)" : ""))
         return db
     }

@@ -238,14 +238,24 @@ public struct Spool: Sendable {
     public func enqueue(_ id: String) throws { try FileIO.touch("\(queueDir)/\(id)") }
 
     /// Rewrites the queue positions of jobs still waiting, after one left the queue. Only the
-    /// first 100 are numbered: a longer queue says "100+" on the page.
+    /// first 100 are numbered: a longer queue says "100+" on the page. Workers starting together
+    /// would each rewrite the same positions (a storm that held up the submits coming in): one
+    /// process renumbers and the others leave it a note to go round once more.
     public func renumberQueue(now: Date) {
-        var n = 0
-        for id in queuedJobs() where !FileLock.isHeld(lockPath(id)) {
-            n += 1
-            if n > 100 { break }
-            guard let doc = readStatus(id), doc.status == .queued, doc.queuePosition != n else { continue }
-            _ = try? transition(id, to: .queued, now: now) { $0.queuePosition = n }
+        let again = privateDir + "/renumber.again"
+        try? FileIO.touch(again)
+        while FileIO.exists(again) {
+            guard let lock = FileLock.tryLock(privateDir + "/renumber.lock") else { return }  // its holder sees the note
+            while unlink(again) == 0 {
+                var n = 0
+                for id in queuedJobs() where !FileLock.isHeld(lockPath(id)) {
+                    n += 1
+                    if n > 100 { break }
+                    guard let doc = readStatus(id), doc.status == .queued, doc.queuePosition != n else { continue }
+                    _ = try? transition(id, to: .queued, now: now, cosmetic: true) { $0.queuePosition = n }
+                }
+            }
+            lock.release()
         }
     }
 

@@ -14,9 +14,12 @@ extension Spool {
     /// records a feed event. Only the process holding the job's lock (or creating the job, or
     /// the reaper holding the lock of a dead worker's job) may call it.
     ///
-    /// - Parameter next: the new state, or nil to stay (progress, heartbeat).
+    /// - Parameters:
+    ///   - next: the new state, or nil to stay (progress, heartbeat).
+    ///   - cosmetic: a change only pollers look at (a queue position): written without fsync and
+    ///     not indexed, as a lost one is redone by the next renumbering.
     @discardableResult
-    public func transition(_ id: String, to next: JobState? = nil, now: Date,
+    public func transition(_ id: String, to next: JobState? = nil, now: Date, cosmetic: Bool = false,
                            _ change: (inout StatusDocument) -> Void = { _ in }) throws -> StatusDocument {
         guard var doc = readStatus(id) else { throw FileIO.Failure("no status for", id) }
         let before = doc
@@ -34,8 +37,12 @@ extension Spool {
         if doc.status != .queued { doc.queuePosition = nil }
         doc.seq = before.seq + 1
         doc.updatedAt = now
-        try writeStatus(doc)
-        index.record(doc)
+        if cosmetic {
+            try FileIO.writeAtomically(SpoolJSON.encoder().encode(doc), to: statusPath(id), syncDirectory: false, durable: false)
+        } else {
+            try writeStatus(doc)
+            index.record(doc)
+        }
         if doc.status.isTerminal { releaseReserve(id) }
         if before.status != doc.status || Int(before.progress) != Int(doc.progress) || before.phase != doc.phase {
             Feed(spool: self).record(.updated, doc)
