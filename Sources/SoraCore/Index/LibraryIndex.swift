@@ -58,17 +58,19 @@ public struct LibraryIndex: Sendable {
             return failed("index_write_failed", job: job, error: "cannot lock \(lockPath)")
         }
         defer { lock.release() }
-        // Writers take turns on a flock, which hands over the moment it is released, instead of
-        // SQLite's busy handler, which sleeps and retries: with several responders submitting
-        // at once those sleeps, not work, set the pace.
-        guard let turn = IndexLock.take(writeLockPath, .exclusive, wait: true) else {
-            return failed("index_write_failed", job: job, error: "cannot lock \(writeLockPath)")
-        }
-        defer { turn.release() }
         do {
             // No file yet: nothing to keep current; whoever builds it reads this job's file.
             guard let db = try connect() else { return }
             defer { db.close() }  // before the lock goes: a rebuild may then replace the file
+            // Writers take turns on a flock for the transaction alone, which hands over the
+            // moment it is released, instead of SQLite's busy handler, which sleeps and retries:
+            // with responders and workers writing at once those sleeps set the pace. Opening the
+            // file and reading its schema need no turn.
+            try db.readSchema()
+            guard let turn = IndexLock.take(writeLockPath, .exclusive, wait: true) else {
+                return failed("index_write_failed", job: job, error: "cannot lock \(writeLockPath)")
+            }
+            defer { turn.release() }
             try db.writeTransaction { try change(db) }
         } catch {
             failed("index_write_failed", job: job, error: error)
@@ -138,6 +140,8 @@ public struct LibraryIndex: Sendable {
         // removes them while it holds the lock alone.
         var persist: Int32 = 1
         sqlite3_file_control(db.handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+        // Nor checkpoint at every close: the automatic checkpoint (1,000 pages) is enough.
+        sora_sqlite_no_checkpoint_on_close(db.handle)
         // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
         try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 4194304"
                        + (mapped ? "; PRAGMA mmap_size = \(Self.mappedBytes)" : ""))

@@ -55,6 +55,10 @@ final class SQLiteDatabase {
         guard rc == SQLITE_OK else { throw error(rc) }
     }
 
+    /// Reads the schema now (any statement naming a table does), outside whatever lock the
+    /// caller takes next.
+    func readSchema() throws { _ = try prepare("SELECT 1 FROM sqlite_master LIMIT 0") }
+
     /// The statement for `sql`, prepared on first use and kept with the connection.
     func prepare(_ sql: String) throws -> SQLiteStatement {
         if let s = statements[sql] { return s }
