@@ -1,22 +1,47 @@
-// posix_spawn extensions that Swift's Glibc module does not expose (glibc declares them only
-// under _GNU_SOURCE, and defining that here would give this module a different fd_set than
-// Glibc's — so we declare the two glibc symbols ourselves).
+// Process start-up helpers in C: what Swift's Glibc module does not expose (glibc declares
+// pipe2 and close_range only under _GNU_SOURCE, and defining that here would give this module a
+// different fd_set than Glibc's, so we declare them ourselves), and a child that must run only
+// async-signal-safe code between fork and exec.
 #ifndef SORA_CSPAWN_SHIM_H
 #define SORA_CSPAWN_SHIM_H
-#include <spawn.h>
-
-/// glibc >= 2.34: close every descriptor >= lowfd in the child, so the FastCGI listen socket
-/// and the request socket never reach a worker.
-extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int lowfd);
-
-static inline int sora_spawn_addclosefrom(posix_spawn_file_actions_t *fa, int lowfd) {
-    return posix_spawn_file_actions_addclosefrom_np(fa, lowfd);
-}
 
 /// A pipe whose both ends are close-on-exec (pipe2 is declared only under _GNU_SOURCE).
 extern int pipe2(int pipefd[2], int flags);
 static inline int sora_pipe_cloexec(int fds[2]) { return pipe2(fds, 02000000 /* O_CLOEXEC */); }
 
-/// POSIX_SPAWN_SETSID (glibc's value, stable since 2.26): the worker gets its own session.
-static inline short sora_spawn_setsid_flag(void) { return 0x80; }
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+/// glibc >= 2.34 (declared only under _GNU_SOURCE).
+extern int close_range(unsigned int first, unsigned int last, int flags);
+
+/// Starts `path` detached, like posix_spawn with the setup below, but with fork: posix_spawn's
+/// vfork holds the caller until the child has run up to its exec, and on a busy machine a new
+/// process waits a whole scheduling period for a CPU (~15 ms here, per spawn, with the responder
+/// blocked: most of a burst's first second). The child does only async-signal-safe calls:
+/// default signal handling and an empty mask, a new session, stdin from `stdin_fd` (or
+/// /dev/null), stdout and stderr appended to `log_path`, every other descriptor closed.
+/// Returns the child's pid or -1; a failed exec ends the child with status 127.
+static inline pid_t sora_fork_exec(const char *path, char *const argv[], char *const envp[],
+                                   int stdin_fd, const char *log_path) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    int reset[] = { SIGCHLD, SIGPIPE, SIGHUP, SIGTERM, SIGINT };
+    for (unsigned i = 0; i < sizeof reset / sizeof reset[0]; i++) sigaction(reset[i], &dfl, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+    setsid();
+    int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
+    int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (in < 0 || log < 0 || dup2(in, 0) < 0 || dup2(log, 1) < 0 || dup2(1, 2) < 0) _exit(127);
+    close_range(3, ~0U, 0);
+    execve(path, argv, envp);
+    _exit(127);
+}
 #endif

@@ -7,8 +7,9 @@ import Foundation
 import Glibc
 import SoraCore
 
-/// Starts `sora worker <id>` fully detached from the responder:
-/// - a new session (POSIX_SPAWN_SETSID), so stopping the responder's process group or nginx
+/// Starts `sora worker <id>` fully detached from the responder (`sora_fork_exec`, which does not
+/// wait for the child to be scheduled):
+/// - a new session, so stopping the responder's process group or nginx
 ///   leaves it running;
 /// - stdin from /dev/null — or, when secrets came from the responder's environment, a pipe that
 ///   carries them (`NAME=value` lines), so no secret is ever in a worker's environment, where
@@ -24,45 +25,22 @@ import SoraCore
 enum Spawner {
     static func launch(binary: String, arguments: [String], logPath: String, environment: [String: String],
                        secrets: [String: String] = [:]) -> Bool {
-        var actions = posix_spawn_file_actions_t()
-        var attr = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attr)
-        defer { posix_spawn_file_actions_destroy(&actions); posix_spawnattr_destroy(&attr) }
-
+        // The child's exec failing can't be reported back without waiting for it: check first.
+        guard access(binary, X_OK) == 0 else { return false }
         var env = environment
         var pipeFDs: [Int32] = [-1, -1]
-        if !secrets.isEmpty, sora_pipe_cloexec(&pipeFDs) == 0 {
-            posix_spawn_file_actions_adddup2(&actions, pipeFDs[0], 0)
-            env["SORA_SECRETS_FD"] = "0"
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
+        if !secrets.isEmpty, sora_pipe_cloexec(&pipeFDs) == 0 { env["SORA_SECRETS_FD"] = "0" }
         defer { for fd in pipeFDs where fd >= 0 { close(fd) } }
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        sora_spawn_addclosefrom(&actions, 3)
-
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGCHLD, SIGPIPE, SIGHUP, SIGTERM, SIGINT] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setflags(&attr, Int16(sora_spawn_setsid_flag()) | Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK))
-
         let argv = ([binary] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, binary, &actions, &attr, argv, envp)
-        if rc == 0, pipeFDs[1] >= 0 {
+        let pid = sora_fork_exec(binary, argv, envp, pipeFDs[0], logPath)
+        if pid > 0, pipeFDs[1] >= 0 {
             // A few hundred bytes: they fit the pipe's buffer, so this never blocks.
             let text = Array(secrets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined().utf8)
             try? FileIO.writeAll(pipeFDs[1], text, path: "worker secrets pipe")
         }
-        return rc == 0
+        return pid > 0
     }
 
     /// A launcher for `sora worker <id>` with the job's log as stdio, used by the responder and
