@@ -34,7 +34,7 @@ enum Spawner {
         let argv = ([binary] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
-        let pid = sora_fork_exec(binary, argv, envp, pipeFDs[0], logPath)
+        let pid = sora_fork_exec(binary, argv, envp, pipeFDs[0], logPath, Worker.niceness)
         if pid > 0, pipeFDs[1] >= 0 {
             // A few hundred bytes: they fit the pipe's buffer, so this never blocks.
             let text = Array(secrets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined().utf8)

@@ -138,12 +138,12 @@ public struct LibraryIndex: Sendable {
         // would otherwise create and delete both, and file creation is a submit's dearest step
         // on ext4 without a journal (it skips recently deleted inodes one by one). A rebuild
         // removes them while it holds the lock alone.
+        // The last connection's close still checkpoints, and empties the kept WAL file
+        // (journal_size_limit 0): a WAL left full would be read whole by the next opener.
         var persist: Int32 = 1
         sqlite3_file_control(db.handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
-        // Nor checkpoint at every close: the automatic checkpoint (1,000 pages) is enough.
-        sora_sqlite_no_checkpoint_on_close(db.handle)
         // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
-        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 4194304"
+        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 0"
                        + (mapped ? "; PRAGMA mmap_size = \(Self.mappedBytes)" : ""))
         return db
     }
