@@ -359,6 +359,16 @@ def test_a_search_matching_more_than_1000_jobs_reads_1000_plus(open_fake, fake):
     expect(state).to_have_text("1 of 1 shown")
 
 
+def test_the_jobs_panel_scrolls_away_instead_of_covering_the_library(open_fake, fake):
+    for i in range(60):
+        fake.create(prompt=f"harbour at dusk {i}", status="cancelled", phase="cancelled", can_cancel=False)
+    page = open_fake()
+    expect(page.locator("#library-state")).to_have_text("已显示 50 个，共 60 个")
+    page.locator("#library .lib-item").nth(8).scroll_into_view_if_needed()
+    jobs, library = page.locator("section.jobs").bounding_box(), page.locator("#library").bounding_box()
+    assert jobs["y"] + jobs["height"] <= library["y"], (jobs, library)
+
+
 # --- issue 10 §8: names and the delete dialog -----------------------------------------------------
 
 def test_every_control_has_a_unique_name(open_fake, fake):
