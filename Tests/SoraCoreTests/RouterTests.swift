@@ -41,7 +41,7 @@ import Testing
         let config = testConfig(spool, ["SORA_MAX_WORKERS": "2"])
         let launched = Launches()
         let router = Router(config: config, spool: spool, store: LocalStore(root: config.mediaDir, urlPrefix: "/media"),
-                            launchWorker: { launched.add($0); return true })
+                            launchWorker: launched.record)
         let workers = try [0, 1].map { try #require(FileLock.tryLock("\(spool.slotsDir)/\($0)")) }
         let waiting = try #require(submit(router, #"{"model":"seedance-2-0","prompt":"a"}"#).json?.firstString("task_id"))
         #expect(launched.ids.isEmpty && spool.queuedJobs() == [waiting])  // queued for a running worker to take
@@ -113,12 +113,4 @@ import Testing
             #expect(r.status == 400, "\(path)")
         }
     }
-}
-
-/// The ids a router asked to start a worker for.
-final class Launches: @unchecked Sendable {
-    private let lock = NSLock()
-    private var list: [String] = []
-    func add(_ id: String) { lock.lock(); list.append(id); lock.unlock() }
-    var ids: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

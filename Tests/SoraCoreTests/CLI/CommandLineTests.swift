@@ -8,12 +8,6 @@ import Testing
     let spool: Spool
     init() throws { spool = try tempSpool() }
 
-    final class Launches: @unchecked Sendable {
-        let lock = NSLock()
-        var ids: [String] = []
-        func record(_ id: String) -> Bool { lock.withLock { ids.append(id) }; return true }
-    }
-
     @Test func localCallerIsTheRouterWithSignInSatisfiedByTheConfigFile() throws {
         let config = testConfig(spool, ["SORA_AUTH": "on", "SORA_ADMIN_TOKEN": "tok-0123456789abcdef"])
         let launches = Launches()

@@ -121,6 +121,14 @@ func submit(_ router: Router, _ body: String, key: String? = nil) -> (status: In
     return (r.status, JSONValue.parse(r.body))
 }
 
+/// The job ids a router asked to start a worker for (its `launchWorker`).
+final class Launches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func record(_ id: String) -> Bool { lock.withLock { list.append(id) }; return true }
+    var ids: [String] { lock.withLock { list } }
+}
+
 func makeRouter(_ config: Config, _ spool: Spool, transport: HTTPTransport = ScriptedTransport(), clock: TestClock? = nil) -> Router {
     let store = LocalStore(root: config.mediaDir, urlPrefix: "/media")
     if let clock { return Router(config: config, spool: spool, store: store, transport: transport, launchWorker: { _ in true }, now: { clock.now }) }
