@@ -76,9 +76,10 @@ public struct Spool: Sendable {
         return try? SpoolJSON.decoder().decode(StatusDocument.self, from: Data(bytes))
     }
 
-    /// Writes a whole document; only job creation and `transition` call it.
-    func writeStatus(_ doc: StatusDocument) throws {
-        try FileIO.writeAtomically(SpoolJSON.encoder().encode(doc), to: statusPath(doc.taskID))
+    /// Writes a whole document; only job creation and `transition` call it. `durable: false`
+    /// skips the fsyncs (a cosmetic change, redone if lost).
+    func writeStatus(_ doc: StatusDocument, durable: Bool = true) throws {
+        try FileIO.writeAtomically(SpoolJSON.encoder().encode(doc), to: statusPath(doc.taskID), syncDirectory: durable, durable: durable)
     }
 
     // MARK: private files

@@ -37,12 +37,8 @@ extension Spool {
         if doc.status != .queued { doc.queuePosition = nil }
         doc.seq = before.seq + 1
         doc.updatedAt = now
-        if cosmetic {
-            try FileIO.writeAtomically(SpoolJSON.encoder().encode(doc), to: statusPath(id), syncDirectory: false, durable: false)
-        } else {
-            try writeStatus(doc)
-            index.record(doc)
-        }
+        try writeStatus(doc, durable: !cosmetic)
+        if !cosmetic { index.record(doc) }
         if doc.status.isTerminal { releaseReserve(id) }
         if before.status != doc.status || Int(before.progress) != Int(doc.progress) || before.phase != doc.phase {
             Feed(spool: self).record(.updated, doc)
