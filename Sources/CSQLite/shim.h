@@ -7,5 +7,4 @@
 static inline int sora_sqlite_bind_text(sqlite3_stmt *s, int i, const char *text, int bytes) {
     return sqlite3_bind_text(s, i, text, bytes, SQLITE_TRANSIENT);
 }
-
 #endif

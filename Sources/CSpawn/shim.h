@@ -4,16 +4,15 @@
 // async-signal-safe code between fork and exec.
 #ifndef SORA_CSPAWN_SHIM_H
 #define SORA_CSPAWN_SHIM_H
-
-/// A pipe whose both ends are close-on-exec (pipe2 is declared only under _GNU_SOURCE).
-extern int pipe2(int pipefd[2], int flags);
-static inline int sora_pipe_cloexec(int fds[2]) { return pipe2(fds, 02000000 /* O_CLOEXEC */); }
-
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+
+/// A pipe whose both ends are close-on-exec (pipe2 is declared only under _GNU_SOURCE).
+extern int pipe2(int pipefd[2], int flags);
+static inline int sora_pipe_cloexec(int fds[2]) { return pipe2(fds, 02000000 /* O_CLOEXEC */); }
 
 /// glibc >= 2.34 (declared only under _GNU_SOURCE).
 extern int close_range(unsigned int first, unsigned int last, int flags);
@@ -22,8 +21,9 @@ extern int close_range(unsigned int first, unsigned int last, int flags);
 /// vfork holds the caller until the child has run up to its exec, and on a busy machine a new
 /// process waits a whole scheduling period for a CPU (~15 ms here, per spawn, with the responder
 /// blocked: most of a burst's first second). The child does only async-signal-safe calls:
-/// `nice` (from its first instruction, dynamic loading included), default signal handling and an empty mask, a new session, stdin from `stdin_fd` (or
-/// /dev/null), stdout and stderr appended to `log_path`, every other descriptor closed.
+/// `nice` (from its first instruction, dynamic loading included), default signal handling and
+/// an empty mask, a new session, stdin from `stdin_fd` (or /dev/null), stdout and stderr
+/// appended to `log_path`, every other descriptor closed.
 /// Returns the child's pid or -1; a failed exec ends the child with status 127.
 static inline pid_t sora_fork_exec(const char *path, char *const argv[], char *const envp[],
                                    int stdin_fd, const char *log_path, int nice) {

@@ -136,10 +136,10 @@ public struct LibraryIndex: Sendable {
         guard let db = try SQLiteDatabase(path: path, create: false) else { return nil }
         // Keep the -wal and -shm files when the last connection closes: each short connection
         // would otherwise create and delete both, and file creation is a submit's dearest step
-        // on ext4 without a journal (it skips recently deleted inodes one by one). A rebuild
-        // removes them while it holds the lock alone.
-        // The last connection's close still checkpoints, and empties the kept WAL file
-        // (journal_size_limit 0): a WAL left full would be read whole by the next opener.
+        // on ext4 without a journal (it skips recently deleted inodes one by one). That close
+        // still checkpoints and empties the kept WAL (journal_size_limit 0), since a full one
+        // would be read whole by the next opener. A rebuild removes both files while it holds
+        // the lock alone.
         var persist: Int32 = 1
         sqlite3_file_control(db.handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
