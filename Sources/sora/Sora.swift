@@ -20,9 +20,6 @@ enum Entry {
         // all subcommands costs a fresh process more CPU than the rest of its start-up.
         let args = CommandLine.arguments
         if args.count == 3, args[1] == "worker", JobID.isValid(args[2]) {
-            // Background work yields the CPU to the responders: a burst of jobs starting must not
-            // hold up the answers to the submits still coming (nice 10 still gets a tenth).
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Worker.niceness)
             WorkerCommand.work(args[2])
             exit(0)
         }

@@ -20,6 +20,7 @@ import SoraCore
 ///   not close-on-exec; both are replaced or closed here);
 /// - an explicit minimal environment: configuration variables only, never the request's
 ///   `HTTP_*` variables (httpoxy);
+/// - nice `Worker.niceness` from its first instruction;
 /// - default signal dispositions; zombies are avoided because the responder ignores SIGCHLD
 ///   (the kernel then reaps its children), and in CGI mode the responder exits at once.
 enum Spawner {

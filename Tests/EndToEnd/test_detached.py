@@ -41,13 +41,17 @@ def test_worker_is_detached_with_clean_fds_and_env(sim):
                    [os.readlink(f"/proc/{responder}/fd/{g}") for g in os.listdir(f"/proc/{responder}/fd")
                     if os.path.exists(f"/proc/{responder}/fd/{g}")] for f, v in links.items())
         assert os.getsid(pid) == pid != os.getsid(responder)
+    # Nor a request's socket, which the responder has closed by now: the worker opens no Unix
+    # socket itself, and every FastCGI connection is one.
+    unix = {line.split()[6] for line in open("/proc/net/unix").readlines()[1:] if len(line.split()) > 6}
+    assert not [v for v in links.values() if v.startswith("socket:[") and v[8:-1] in unix], links
     env = open(f"/proc/{pid}/environ", "rb").read().decode().split("\0")
     names = {e.split("=", 1)[0] for e in env if e}
     assert not any(n.startswith("HTTP_") for n in names), names
     assert "SORA_CONFIG" in names
     # Background work yields the CPU to the responders (nice 10), which keep their own.
-    # (It lowers its priority first thing in main, which may not have run yet.)
-    assert wait_for(lambda: os.getpriority(os.PRIO_PROCESS, pid) == 10)
+    # (Set in the child before exec, so from the moment the worker shows up as one.)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == 10
     assert all(os.getpriority(os.PRIO_PROCESS, r) == 0 for r in responders)
     assert sim.wait(job)["status"] == "succeeded"
 

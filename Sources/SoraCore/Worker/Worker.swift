@@ -35,7 +35,9 @@ public final class Worker {
         self.log = EventLog(path: spool.eventsLog)
     }
 
-    /// The nice value a worker process runs at (see `sora worker`).
+    /// The nice value of the processes the responder starts (workers, the reaper), set in the
+    /// child before exec: background work yields the CPU to the responders, so a burst of jobs
+    /// starting does not hold up the answers to the submits still coming.
     public static let niceness: Int32 = 10
 
     // MARK: slots and queue
