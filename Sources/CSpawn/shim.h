@@ -39,6 +39,19 @@ static inline pid_t sora_fork_exec(const char *path, char *const argv[], char *c
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
     setsid();
+    // With autogroup scheduling (on by default in most Linux kernels), setsid also puts the child
+    // in a scheduling group of its own that weighs as much as a nice-0 process whatever the
+    // child's own nice: fifty starting workers then outweigh two responders twenty-five to one.
+    // The group gets the same nice (best effort: without autogroup there is no such file).
+    int group = open("/proc/self/autogroup", O_WRONLY);
+    if (group >= 0) {
+        char text[4];
+        int len = 0, n = nice < 0 ? 0 : nice > 19 ? 19 : nice;
+        if (n >= 10) text[len++] = (char)('0' + n / 10);
+        text[len++] = (char)('0' + n % 10);
+        (void)!write(group, text, (size_t)len);
+        close(group);
+    }
     int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
     int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (in < 0 || log < 0 || dup2(in, 0) < 0 || dup2(log, 1) < 0 || dup2(1, 2) < 0) _exit(127);

@@ -95,6 +95,12 @@ public enum FileIO {
 
     /// Creates a directory and its parents.
     public static func makeDirectory(_ path: String, mode: Int = 0o755) throws {
+        // The usual case, a new directory in an existing one, without FileManager's walk of the
+        // whole path (a job's staging directory is made on every submit).
+        if mkdir(path, mode_t(mode)) == 0 {
+            guard chmod(path, mode_t(mode)) == 0 else { throw Failure("cannot set the mode of", path) }  // past the umask
+            return
+        }
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: mode])
     }
