@@ -23,12 +23,14 @@ extern int close_range(unsigned int first, unsigned int last, int flags);
 /// blocked: most of a burst's first second). The child does only async-signal-safe calls:
 /// `nice` (from its first instruction, dynamic loading included), default signal handling and
 /// an empty mask, a new session, stdin from `stdin_fd` (or /dev/null), stdout and stderr
-/// appended to `log_path`, every other descriptor closed.
+/// appended to `log_path`, every other descriptor closed (but `keep_fd`).
+/// `keep_fd` (or -1) becomes the child's descriptor 3: how a held lock is handed over to it.
 /// Returns the child's pid or -1; a failed exec ends the child with status 127.
 static inline pid_t sora_fork_exec(const char *path, char *const argv[], char *const envp[],
-                                   int stdin_fd, const char *log_path, int nice) {
+                                   int stdin_fd, const char *log_path, int nice, int keep_fd) {
     pid_t pid = fork();
     if (pid != 0) return pid;
+    int keep = keep_fd >= 0 ? fcntl(keep_fd, F_DUPFD, 10) : -1;  // out of the way of 0-3
     setpriority(PRIO_PROCESS, 0, nice);
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
@@ -55,7 +57,8 @@ static inline pid_t sora_fork_exec(const char *path, char *const argv[], char *c
     int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
     int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (in < 0 || log < 0 || dup2(in, 0) < 0 || dup2(log, 1) < 0 || dup2(1, 2) < 0) _exit(127);
-    close_range(3, ~0U, 0);
+    if (keep_fd >= 0 && (keep < 0 || dup2(keep, 3) < 0)) _exit(127);
+    close_range(keep_fd >= 0 ? 4 : 3, ~0U, 0);
     execve(path, argv, envp);
     _exit(127);
 }

@@ -18,8 +18,10 @@ struct Responder {
         self.config = config
         let spool = config.spool
         self.spool = spool
-        router = Router(config: config, spool: spool, store: config.makeStore(),
-                        launchWorker: Spawner.workerLauncher(config: config, spool: spool))
+        var router = Router(config: config, spool: spool, store: config.makeStore(),
+                            launchWorker: Spawner.workerLauncher(config: config, spool: spool))
+        router.launchQueued = Spawner.pacedWorkerLauncher(config: config, spool: spool)
+        self.router = router
     }
 
     /// Serves requests until the FastCGI socket closes, or exactly one request under CGI.

@@ -76,7 +76,18 @@ struct WorkerCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         HTTPClient.globalInit()
         let config = loadConfig()
-        Worker(config: config, spool: config.spool, store: config.makeStore()).runLoop(first: jobID)
+        let worker = Worker(config: config, spool: config.spool, store: config.makeStore())
+        if ProcessInfo.processInfo.environment[Spawner.startingFDName] == "3" {
+            let startNext = Spawner.pacedWorkerLauncher(config: config, spool: config.spool)
+            worker.onStarted = {
+                close(3)  // the starting lock: the next worker may start now
+                let spool = config.spool
+                guard spool.queuedCount() > 0, spool.hasFreeSlot(max: config.maxWorkers),
+                      let next = spool.queuedJobs().first(where: { !FileLock.isHeld(spool.lockPath($0)) }) else { return }
+                _ = startNext(next)
+            }
+        }
+        worker.runLoop(first: jobID)
     }
 }
 

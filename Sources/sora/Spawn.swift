@@ -25,17 +25,18 @@ import SoraCore
 ///   (the kernel then reaps its children), and in CGI mode the responder exits at once.
 enum Spawner {
     static func launch(binary: String, arguments: [String], logPath: String, environment: [String: String],
-                       secrets: [String: String] = [:]) -> Bool {
+                       secrets: [String: String] = [:], startingLock: Int32 = -1) -> Bool {
         // The child's exec failing can't be reported back without waiting for it: check first.
         guard access(binary, X_OK) == 0 else { return false }
         var env = environment
+        if startingLock >= 0 { env[Self.startingFDName] = "3" }
         var pipeFDs: [Int32] = [-1, -1]
         if !secrets.isEmpty, sora_pipe_cloexec(&pipeFDs) == 0 { env["SORA_SECRETS_FD"] = "0" }
         defer { for fd in pipeFDs where fd >= 0 { close(fd) } }
         let argv = ([binary] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
-        let pid = sora_fork_exec(binary, argv, envp, pipeFDs[0], logPath, Worker.niceness)
+        let pid = sora_fork_exec(binary, argv, envp, pipeFDs[0], logPath, Worker.niceness, startingLock)
         if pid > 0, pipeFDs[1] >= 0 {
             // A few hundred bytes: they fit the pipe's buffer, so this never blocks.
             let text = Array(secrets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined().utf8)
@@ -53,12 +54,43 @@ enum Spawner {
         return { id in launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env, secrets: secrets) }
     }
 
+    /// How a worker learns that its descriptor 3 holds the starting lock.
+    static let startingFDName = "SORA_STARTING_FD"
+
+    /// Starts a worker for a queued job unless another worker is starting: the launcher takes
+    /// `private/starting.lock` and hands it to the child, which lets it go once it holds a slot
+    /// and its job, and then starts the next worker if jobs still wait (`Worker.onStarted`).
+    /// In a burst, workers start one after another at nice 10 instead of fifty at once.
+    /// A lock held for over `stuckAfter` seconds (a worker stuck in its start) is passed over.
+    static func pacedWorkerLauncher(config: Config, spool: Spool, stuckAfter: Double = 10) -> @Sendable (String) -> Bool {
+        let env = workerEnvironment(from: ProcessInfo.processInfo.environment)
+        let binary = config.workerBinary
+        let secrets = config.environmentSecrets
+        let path = spool.privateDir + "/starting.lock"
+        return { id in
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            defer { if fd >= 0 { close(fd) } }
+            var held = -1 as Int32
+            if fd >= 0 {
+                if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                    held = fd
+                    _ = futimens(fd, nil)  // when this start began, for the stuck check
+                } else {
+                    var st = stat()
+                    guard fstat(fd, &st) == 0, Double(time(nil) - st.st_mtim.tv_sec) > stuckAfter else { return false }
+                }
+            }
+            return launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env,
+                          secrets: secrets, startingLock: held)
+        }
+    }
+
     /// The environment a worker gets: configuration only (SORA_*, OSS_*, S3_*, STORAGE*) plus a
     /// few process basics. Request variables (HTTP_*, CONTENT_*, QUERY_STRING…) never pass.
     static func workerEnvironment(from env: [String: String]) -> [String: String] {
         var out: [String: String] = [:]
         for (k, v) in env {
-            if k.hasPrefix("HTTP_") || Config.isSecret(k) || k == "SORA_SECRETS_FD" { continue }
+            if k.hasPrefix("HTTP_") || Config.isSecret(k) || k == "SORA_SECRETS_FD" || k == startingFDName { continue }
             if k.hasPrefix("SORA_") || k.hasPrefix("OSS_") || k.hasPrefix("S3_") || k.hasPrefix("STORAGE")
                 || Config.workerEnvironmentNames.contains(k) {
                 out[k] = v

@@ -1,5 +1,6 @@
 """The worker is fully detached: own session, no inherited descriptors, minimal environment; it
 survives the responder and nginx; a killed worker is settled by `sora reap` without resubmitting."""
+import fcntl
 import os
 import signal
 import subprocess
@@ -53,6 +54,10 @@ def test_worker_is_detached_with_clean_fds_and_env(sim):
     # (Set in the child before exec, so from the moment the worker shows up as one.)
     assert os.getpriority(os.PRIO_PROCESS, pid) == 10
     assert all(os.getpriority(os.PRIO_PROCESS, r) == 0 for r in responders)
+    # Its new session is a scheduling group of its own where autogroup is on: the group gets the
+    # same nice, or its nice 10 would count for nothing against the responders.
+    if open("/proc/sys/kernel/sched_autogroup_enabled").read().strip() == "1" and os.geteuid() == 0:
+        assert open(f"/proc/{pid}/autogroup").read().split()[-1] == "10"
     assert sim.wait(job)["status"] == "succeeded"
 
 
@@ -112,3 +117,33 @@ def test_plain_cgi_through_fcgiwrap():
         assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_model"
     finally:
         cgi.stop()
+
+
+def test_workers_start_one_after_another_and_each_starts_the_next():
+    """A submit starts no worker while another is starting (`private/starting.lock`, handed to the
+    child); the starting worker starts the next one for jobs still waiting. A lock held for over
+    10 s (a worker stuck in its start) is passed over."""
+    st = Stack(stack_dir("paced"), free_port(), extra_env={"SORA_REAP_EVERY": "3600"}).start()
+    try:
+        lock = st.spool / "private" / "starting.lock"
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as if a worker were starting
+        waiting = st.generate("waits for the next start [sim:steps=2]", model="seedance-2-0").json()["task_id"]
+        # The fork happens before the answer: had there been one, it would show now.
+        assert st.worker_pids() == [] and st.status(waiting)["status"] == "queued"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        # This one's worker takes the lock, and once it has its job it starts a worker for the
+        # waiting job: long before its own job ends (a minute) or the reaper passes (an hour).
+        long = st.generate("long [sim:steps=60] [sim:delay=1]", model="seedance-2-0").json()["task_id"]
+        assert st.wait(waiting, timeout=30)["status"] == "succeeded"
+        assert st.status(long)["status"] in ("queued", "generating")
+        # Stuck: held, and last taken a minute ago.
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.utime(lock, (time.time() - 60, time.time() - 60))
+        before = set(st.worker_pids())
+        stuck = st.generate("past a stuck start [sim:steps=2]", model="seedance-2-0").json()["task_id"]
+        assert set(st.worker_pids()) - before
+        assert st.wait(stuck, timeout=30)["status"] == "succeeded"
+        os.close(fd)
+    finally:
+        st.stop()

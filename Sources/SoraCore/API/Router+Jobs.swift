@@ -122,7 +122,7 @@ extension Router {
             EventLog(path: spool.eventsLog).write("job_created", job: id, fields: [
                 "model": model.id, "protocol": model.protocol.rawValue, "mode": input.mode.rawValue,
                 "prompt_chars": input.prompt.unicodeScalars.count, "price_usd": price])
-            if spool.hasFreeSlot(max: config.maxWorkers) { _ = launchWorker(id) }
+            if spool.hasFreeSlot(max: config.maxWorkers) { _ = launchQueued(id) }
             return .json(202, Accepted(d), headers: [("Location", d.statusURL)])
         }
     }

@@ -17,6 +17,10 @@ public struct Router: Sendable {
     /// Starts a detached `sora worker <id>`; returns false if it could not (the job stays queued
     /// and `sora reap` starts it later).
     public let launchWorker: @Sendable (String) -> Bool
+    /// Starts a worker for a job just queued by a submit. The responder's version starts none
+    /// while another worker is still starting (that one starts the next): fifty workers starting
+    /// at once took most of the CPU from the submits of a burst.
+    public var launchQueued: @Sendable (String) -> Bool
     public let transport: HTTPTransport
     public let now: @Sendable () -> Date
     public var auth: Auth { Auth(settings: config.auth, spool: spool, now: now) }
@@ -24,7 +28,7 @@ public struct Router: Sendable {
     public init(config: Config, spool: Spool, store: VideoStore, transport: HTTPTransport = CurlTransport(),
                 launchWorker: @escaping @Sendable (String) -> Bool, now: @escaping @Sendable () -> Date = { Date() }) {
         self.config = config; self.spool = spool; self.store = store; self.transport = transport
-        self.launchWorker = launchWorker; self.now = now
+        self.launchWorker = launchWorker; self.launchQueued = launchWorker; self.now = now
     }
 
     /// Routes one request. Never throws: every failure becomes a JSON error.

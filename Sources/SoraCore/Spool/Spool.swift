@@ -241,8 +241,11 @@ public struct Spool: Sendable {
     /// Rewrites the queue positions of jobs still waiting, after one left the queue. Only the
     /// first 100 are numbered: a longer queue says "100+" on the page. Workers starting together
     /// would each rewrite the same positions (a storm that held up the submits coming in): one
-    /// process renumbers and the others leave it a note to go round once more.
-    public func renumberQueue(now: Date) {
+    /// process renumbers and the others leave it a note to go round once more. With `pause`, a
+    /// note found after a round waits that long first, so that a burst of workers starting one
+    /// after another renumbers a few times a second rather than once per worker (a round
+    /// rewrites up to 100 status files, in the directory the submits write to).
+    public func renumberQueue(now: Date, pause: Double = 0) {
         let again = privateDir + "/renumber.again"
         try? FileIO.touch(again)
         while FileIO.exists(again) {
@@ -253,8 +256,9 @@ public struct Spool: Sendable {
                     n += 1
                     if n > 100 { break }
                     guard let doc = readStatus(id), doc.status == .queued, doc.queuePosition != n else { continue }
-                    _ = try? transition(id, to: .queued, now: now, cosmetic: true) { $0.queuePosition = n }
+                    _ = try? transition(id, to: .queued, now: pause > 0 ? Date() : now, cosmetic: true) { $0.queuePosition = n }
                 }
+                if pause > 0, FileIO.exists(again) { usleep(UInt32(pause * 1_000_000)) }
             }
             lock.release()
         }

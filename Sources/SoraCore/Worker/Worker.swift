@@ -42,6 +42,16 @@ public final class Worker {
 
     // MARK: slots and queue
 
+    /// Runs once, when this worker holds a slot and its first job, or has none to run: a worker
+    /// started by a submit hands the starting lock on here (`sora worker`).
+    public var onStarted: (() -> Void)?
+
+    private func started() {
+        guard let hook = onStarted else { return }
+        onStarted = nil
+        hook()
+    }
+
     /// Takes one of the `maxWorkers` slot locks, or nil when all are busy.
     public func acquireSlot() -> FileLock? {
         for n in 0..<config.maxWorkers {
@@ -56,6 +66,7 @@ public final class Worker {
     public func runLoop(first: String?) -> Int {
         var ran = 0
         var candidate = first
+        defer { started() }
         while true {
             guard let slot = acquireSlot() else { return ran }  // over the limit: job stays queued
             while let id = candidate ?? spool.queuedJobs().first(where: { !FileLock.isHeld(spool.lockPath($0)) }) {
@@ -75,7 +86,8 @@ public final class Worker {
         guard let lock = FileLock.tryLock(spool.lockPath(id)) else { return false }
         defer { lock.release() }
         spool.dequeue(id)
-        spool.renumberQueue(now: now())
+        started()
+        spool.renumberQueue(now: now(), pause: 0.25)
         guard let doc = spool.readStatus(id), let request = spool.readRequest(id) else { return false }
         var job = ActiveJob(id: id, request: request, state: spool.readState(id))
         if doc.status == .succeeded || doc.status == .cancelled { return false }
