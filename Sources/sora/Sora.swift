@@ -82,8 +82,7 @@ struct WorkerCommand: ParsableCommand {
             worker.onStarted = {
                 close(3)  // the starting lock: the next worker may start now
                 let spool = config.spool
-                guard spool.queuedCount() > 0, spool.hasFreeSlot(max: config.maxWorkers),
-                      let next = spool.queuedJobs().first(where: { !FileLock.isHeld(spool.lockPath($0)) }) else { return }
+                guard spool.hasFreeSlot(max: config.maxWorkers), let next = spool.nextQueuedJob() else { return }
                 _ = startNext(next)
             }
         }

@@ -48,10 +48,19 @@ enum Spawner {
     /// A launcher for `sora worker <id>` with the job's log as stdio, used by the responder and
     /// by `sora reap`.
     static func workerLauncher(config: Config, spool: Spool) -> @Sendable (String) -> Bool {
+        let start = workerStarter(config: config, spool: spool)
+        return { id in start(id, -1) }
+    }
+
+    /// Starts `sora worker <id>`, handing it the starting lock's descriptor (or -1).
+    private static func workerStarter(config: Config, spool: Spool) -> @Sendable (String, Int32) -> Bool {
         let env = workerEnvironment(from: ProcessInfo.processInfo.environment)
         let binary = config.workerBinary
         let secrets = config.environmentSecrets
-        return { id in launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env, secrets: secrets) }
+        return { id, startingLock in
+            launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env,
+                   secrets: secrets, startingLock: startingLock)
+        }
     }
 
     /// How a worker learns that its descriptor 3 holds the starting lock.
@@ -63,9 +72,7 @@ enum Spawner {
     /// In a burst, workers start one after another at nice 10 instead of fifty at once.
     /// A lock held for over `stuckAfter` seconds (a worker stuck in its start) is passed over.
     static func pacedWorkerLauncher(config: Config, spool: Spool, stuckAfter: Double = 10) -> @Sendable (String) -> Bool {
-        let env = workerEnvironment(from: ProcessInfo.processInfo.environment)
-        let binary = config.workerBinary
-        let secrets = config.environmentSecrets
+        let start = workerStarter(config: config, spool: spool)
         let path = spool.privateDir + "/starting.lock"
         return { id in
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -80,8 +87,7 @@ enum Spawner {
                     guard fstat(fd, &st) == 0, Double(time(nil) - st.st_mtim.tv_sec) > stuckAfter else { return false }
                 }
             }
-            return launch(binary: binary, arguments: ["worker", id], logPath: spool.workerLogPath(id), environment: env,
-                          secrets: secrets, startingLock: held)
+            return start(id, held)
         }
     }
 

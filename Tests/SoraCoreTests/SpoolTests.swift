@@ -116,68 +116,66 @@ import Testing
     }
 
     @Test func feedKeepsItsLast200EventsAndSeqRisesFromAnEarlierLayout() throws {
-        let s = try tempSpool()
-        let id = JobID.make()
-        _ = try s.createJob(request: job(id).0, frames: [], status: job(id).1, idempotencyKey: nil, bodyHash: "h")
-        let doc = try #require(s.readStatus(id))
+        let (s, doc) = try spoolWithAJob()
         let feed = Feed(spool: s)
         for _ in 0..<(Feed.keep + 5) { feed.record(.updated, doc) }
-        let path = s.statusDir + "/" + (try #require(feed.fileName()))
-        func read() throws -> JSONValue { try #require(JSONValue.parse(FileIO.read(path) ?? [])) }
-        var value = try read()
-        guard case .array(let events)? = value["events"] else { Issue.record("no events"); return }
+        var (value, events) = try readFeed(s)
         #expect(events.count == Feed.keep)
         #expect(value["seq"]?.number == Double(Feed.keep + 6))  // + the job's own "created"
         #expect(events.last?["seq"]?.number == value["seq"]?.number)
         #expect(events.first?["seq"]?.number == Double(7))
-        #expect(events.last?["status"]?.string == "queued" && events.last?["job"]?.string == id)
+        #expect(events.last?["status"]?.string == "queued" && events.last?["job"]?.string == doc.taskID)
         // A feed file written on one line (the layout before this one): its events carry on and
         // seq never goes back.
-        let old = #"{"events":[{"job":"\#(id)","seq":40,"status":"queued","type":"created"}],"seq":40,"spend":{"budget_usd":null,"left_usd":null,"reserved_usd":0,"today_usd":0},"updated_at":"2026-01-01T00:00:00.000Z"}"#
-        try FileIO.writeAtomically(Array(old.utf8), to: path)
+        let old = #"{"events":[{"job":"\#(doc.taskID)","seq":40,"status":"queued","type":"created"}],"seq":40,"spend":{"budget_usd":null,"left_usd":null,"reserved_usd":0,"today_usd":0},"updated_at":"2026-01-01T00:00:00.000Z"}"#
+        try FileIO.writeAtomically(Array(old.utf8), to: s.statusDir + "/" + (try #require(feed.fileName())))
         feed.record(.deleted, doc)
-        value = try read()
-        guard case .array(let after)? = value["events"] else { Issue.record("no events"); return }
+        (value, events) = try readFeed(s)
         #expect(value["seq"]?.number == 41)
-        #expect(after.compactMap { $0["seq"]?.number } == [40, 41])
-        #expect(after.last?["type"]?.string == "deleted" && after.last?["status"] == nil)
+        #expect(events.compactMap { $0["seq"]?.number } == [40, 41])
+        #expect(events.last?["type"]?.string == "deleted" && events.last?["status"] == nil)
         #expect(value.at("spend.reserved_usd")?.number != nil)
     }
 
     @Test func feedWritersAtOnceLoseNoEventAndNumberThemOnce() async throws {
-        let s = try tempSpool()
-        let id = JobID.make()
-        _ = try s.createJob(request: job(id).0, frames: [], status: job(id).1, idempotencyKey: nil, bodyHash: "h")
-        let doc = try #require(s.readStatus(id))
+        let (s, doc) = try spoolWithAJob()
         // Each task opens its own descriptors, so their flocks exclude each other as separate
         // processes' would.
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<8 { group.addTask { for _ in 0..<30 { Feed(spool: s).record(.updated, doc) } } }
         }
-        let feed = Feed(spool: s)
-        let name = try #require(feed.fileName())
-        let value = try #require(JSONValue.parse(FileIO.read(s.statusDir + "/" + name) ?? []))
-        guard case .array(let events)? = value["events"] else { Issue.record("no events"); return }
+        let (value, events) = try readFeed(s)
         #expect(value["seq"]?.number == 241)  // 1 created + 8 × 30 updated
         #expect(events.compactMap { $0["seq"]?.number } == (42...241).map(Double.init))
-        #expect(FileIO.read(feed.pendingPath) == [])
+        #expect(FileIO.read(Feed(spool: s).pendingPath) == [])
     }
 
     @Test func anEventQueuedWhileTheFeedIsBeingWrittenIsWrittenByTheWriter() throws {
-        let s = try tempSpool()
-        let id = JobID.make()
-        _ = try s.createJob(request: job(id).0, frames: [], status: job(id).1, idempotencyKey: nil, bodyHash: "h")
-        let doc = try #require(s.readStatus(id))
+        let (s, doc) = try spoolWithAJob()
         var writer = Feed(spool: s)
         let once = Mutex(false)
         // Another writer's event arrives after this one's write, before its unlock: it finds the
         // lock taken and leaves its event queued, and nothing else will come to write it.
         writer.beforeUnlock = { if once.withLock({ first in defer { first = true }; return !first }) { Feed(spool: s).record(.deleted, doc) } }
         writer.record(.updated, doc)
-        let name = try #require(writer.fileName())
-        let value = try #require(JSONValue.parse(FileIO.read(s.statusDir + "/" + name) ?? []))
-        guard case .array(let events)? = value["events"] else { Issue.record("no events"); return }
+        let (_, events) = try readFeed(s)
         #expect(events.compactMap { $0["type"]?.string } == ["created", "updated", "deleted"])
+    }
+
+    /// A spool holding one queued job, and that job's status document.
+    private func spoolWithAJob() throws -> (Spool, StatusDocument) {
+        let s = try tempSpool()
+        let id = JobID.make()
+        _ = try s.createJob(request: job(id).0, frames: [], status: job(id).1, idempotencyKey: nil, bodyHash: "h")
+        return (s, try #require(s.readStatus(id)))
+    }
+
+    /// The feed file as written, and its events.
+    private func readFeed(_ s: Spool) throws -> (JSONValue, [JSONValue]) {
+        let name = try #require(Feed(spool: s).fileName())
+        let value = try #require(JSONValue.parse(FileIO.read(s.statusDir + "/" + name) ?? []))
+        guard case .array(let events)? = value["events"] else { Issue.record("no events"); return (value, []) }
+        return (value, events)
     }
 
     @Test func lockIsExclusiveAndReleasedOnDrop() throws {

@@ -92,13 +92,10 @@ public struct Feed: Sendable {
             EventLog(path: spool.eventsLog).write("feed_write_failed", job: doc.taskID, fields: ["error": "cannot queue the event"])
             return
         }
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lockFD >= 0 else { return }
-        defer { close(lockFD) }
-        while flock(lockFD, LOCK_EX | LOCK_NB) == 0 {
+        while let lock = FileLock.tryLock(lockPath) {
             write(to: "\(spool.statusDir)/\(name)", now: now, job: doc.taskID)
             beforeUnlock?()
-            flock(lockFD, LOCK_UN)
+            lock.release()
             // A process that appended after our write found the lock still taken and left its
             // event to us: look once more (if it takes the lock first, it writes instead).
             var st = stat()
@@ -121,14 +118,7 @@ public struct Feed: Sendable {
         guard fd >= 0 else { return [] }
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { return [] }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
+        let bytes = FileIO.readFD(fd, limit: .max)
         _ = ftruncate(fd, 0)
         return bytes.split(separator: UInt8(ascii: "\n")).map(Array.init)
     }

@@ -201,6 +201,9 @@ public struct Spool: Sendable {
     /// Queued job ids, oldest first.
     public func queuedJobs() -> [String] { FileIO.list(queueDir).filter(JobID.isValid).sorted() }
 
+    /// The oldest queued job that no worker holds.
+    public func nextQueuedJob() -> String? { queuedJobs().first { !FileLock.isHeld(lockPath($0)) } }
+
     /// How many jobs wait in the queue (only job ids are ever put there).
     public func queuedCount() -> Int { FileIO.count(queueDir) }
 
@@ -246,6 +249,7 @@ public struct Spool: Sendable {
     /// after another renumbers a few times a second rather than once per worker (a round
     /// rewrites up to 100 status files, in the directory the submits write to).
     public func renumberQueue(now: Date, pause: Double = 0) {
+        var now = now
         let again = privateDir + "/renumber.again"
         try? FileIO.touch(again)
         while FileIO.exists(again) {
@@ -256,9 +260,12 @@ public struct Spool: Sendable {
                     n += 1
                     if n > 100 { break }
                     guard let doc = readStatus(id), doc.status == .queued, doc.queuePosition != n else { continue }
-                    _ = try? transition(id, to: .queued, now: pause > 0 ? Date() : now, cosmetic: true) { $0.queuePosition = n }
+                    _ = try? transition(id, to: .queued, now: now, cosmetic: true) { $0.queuePosition = n }
                 }
-                if pause > 0, FileIO.exists(again) { usleep(UInt32(pause * 1_000_000)) }
+                if pause > 0, FileIO.exists(again) {
+                    usleep(UInt32(pause * 1_000_000))
+                    now = Date()  // the next round's writes are made now
+                }
             }
             lock.release()
         }

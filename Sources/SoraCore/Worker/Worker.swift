@@ -69,13 +69,13 @@ public final class Worker {
         defer { started() }
         while true {
             guard let slot = acquireSlot() else { return ran }  // over the limit: job stays queued
-            while let id = candidate ?? spool.queuedJobs().first(where: { !FileLock.isHeld(spool.lockPath($0)) }) {
+            while let id = candidate ?? spool.nextQueuedJob() {
                 candidate = nil
                 if run(jobID: id) { ran += 1 }
             }
             slot.release()
             // A job queued while we were releasing the slot would wait for the reaper; look once more.
-            guard spool.queuedJobs().contains(where: { !FileLock.isHeld(spool.lockPath($0)) }) else { return ran }
+            guard spool.nextQueuedJob() != nil else { return ran }
         }
     }
 
