@@ -77,16 +77,27 @@ struct WorkerCommand: ParsableCommand {
         HTTPClient.globalInit()
         let config = loadConfig()
         let worker = Worker(config: config, spool: config.spool, store: config.makeStore())
+        var chain: BackgroundThread?
         if ProcessInfo.processInfo.environment[Spawner.startingFDName] == "3" {
-            let startNext = Spawner.pacedWorkerLauncher(config: config, spool: config.spool)
+            // Descriptor 3 holds the starting lock. Once this worker holds a slot and its job, it
+            // starts the next worker if jobs still wait, after the submits go quiet, handing the
+            // lock on; its own job runs meanwhile.
+            let startNext = Spawner.chainedWorkerLauncher(config: config, spool: config.spool)
+            let spool = config.spool
             worker.onStarted = {
-                close(3)  // the starting lock: the next worker may start now
-                let spool = config.spool
-                guard spool.hasFreeSlot(max: config.maxWorkers), let next = spool.nextQueuedJob() else { return }
-                _ = startNext(next)
+                guard spool.hasFreeSlot(max: config.maxWorkers), spool.nextQueuedJob() != nil else { close(3); return }
+                let handOn = {
+                    defer { close(3) }
+                    spool.waitForQuietSubmits(quiet: Spawner.startQuiet, atMost: Spawner.startWaitAtMost)
+                    guard spool.hasFreeSlot(max: config.maxWorkers), let next = spool.nextQueuedJob() else { return }
+                    _ = startNext(next, 3)
+                }
+                chain = BackgroundThread(handOn)
+                if chain == nil { handOn() }
             }
         }
         worker.runLoop(first: jobID)
+        chain?.join()
     }
 }
 

@@ -91,6 +91,22 @@ enum Spawner {
         }
     }
 
+    /// Starts the next worker from a worker that holds the starting lock on `held` (its
+    /// descriptor 3): the lock passes straight to the child, so no submit starts a worker between.
+    static func chainedWorkerLauncher(config: Config, spool: Spool) -> @Sendable (String, Int32) -> Bool {
+        let start = workerStarter(config: config, spool: spool)
+        return { id, held in
+            _ = futimens(held, nil)  // when this start began, for the stuck check
+            return start(id, held)
+        }
+    }
+
+    /// How long the submits must have been quiet before a worker starts the next one, and the
+    /// longest it waits for that (`Spool.waitForQuietSubmits`): under a steady stream of submits,
+    /// one worker still starts per `startWaitAtMost` seconds.
+    static let startQuiet = 0.25
+    static let startWaitAtMost = 1.0
+
     /// The environment a worker gets: configuration only (SORA_*, OSS_*, S3_*, STORAGE*) plus a
     /// few process basics. Request variables (HTTP_*, CONTENT_*, QUERY_STRING…) never pass.
     static func workerEnvironment(from env: [String: String]) -> [String: String] {

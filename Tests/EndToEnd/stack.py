@@ -99,7 +99,24 @@ class Stack:
             self.use_port(free_port())
         assert out.returncode == 0, out.stderr + out.stdout
         self.sim = (self.dir / "sim.url").read_text().strip()
+        self.wait_reaper_idle()
         return self
+
+    def wait_reaper_idle(self):
+        """Waits until the reaper loop has made its first pass and sleeps (in `sigtimedwait`), and
+        until the one-shot pass a responder starts after its first request has ended: a pass
+        that came late would start workers for jobs a test means to leave queued."""
+        pid_file = self.dir / "reaper.pid"
+
+        def idle():
+            if pid_file.exists():
+                try:
+                    if "sigtimedwait" not in open(f"/proc/{pid_file.read_text().strip()}/wchan").read():
+                        return False  # "0" while it runs
+                except OSError:
+                    pass  # gone: no pass to come
+            return not self._processes(b"reap", exclude=b"--every")
+        wait_for(idle, timeout=30, what="the reaper's first pass")
 
     def restart_front(self):
         out = subprocess.run([str(STACK), "front", str(self.dir), str(self.port)], env=self.env(),
@@ -148,14 +165,19 @@ class Stack:
 
     def worker_pids(self):
         """Workers of this stack (found by the config file in their environment)."""
+        return self._processes(b"worker")
+
+    def _processes(self, command, exclude=None):
+        """This stack's `sora <command>` processes (found by the config file in their environment)."""
         needle = f"SORA_CONFIG={self.dir}/sora.env".encode()
         pids = []
         for p in os.listdir("/proc"):
             if not p.isdigit():
                 continue
             try:
-                if needle in open(f"/proc/{p}/environ", "rb").read().split(b"\0") and \
-                        b"worker" in open(f"/proc/{p}/cmdline", "rb").read().split(b"\0"):
+                args = open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")
+                if command in args and exclude not in args and \
+                        needle in open(f"/proc/{p}/environ", "rb").read().split(b"\0"):
                     pids.append(int(p))
             except OSError:
                 continue

@@ -4,6 +4,7 @@ import fcntl
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import requests
@@ -42,9 +43,11 @@ def test_worker_is_detached_with_clean_fds_and_env(sim):
                    [os.readlink(f"/proc/{responder}/fd/{g}") for g in os.listdir(f"/proc/{responder}/fd")
                     if os.path.exists(f"/proc/{responder}/fd/{g}")] for f, v in links.items())
         assert os.getsid(pid) == pid != os.getsid(responder)
-    # Nor a request's socket, which the responder has closed by now: the worker opens no Unix
-    # socket itself, and every FastCGI connection is one.
-    unix = {line.split()[6] for line in open("/proc/net/unix").readlines()[1:] if len(line.split()) > 6}
+    # Nor a request's socket, which the responder has closed by now: every FastCGI connection is
+    # a Unix socket bound to the pool's path (an accepted one shows its listener's), while the
+    # worker's own (libcurl's socketpair) have no path.
+    unix = {line.split()[6] for line in open("/proc/net/unix").readlines()[1:]
+            if len(line.split()) > 7 and line.split()[7].startswith(str(sim.dir))}
     assert not [v for v in links.values() if v.startswith("socket:[") and v[8:-1] in unix], links
     env = open(f"/proc/{pid}/environ", "rb").read().decode().split("\0")
     names = {e.split("=", 1)[0] for e in env if e}
@@ -119,12 +122,19 @@ def test_plain_cgi_through_fcgiwrap():
         cgi.stop()
 
 
+def _no_reap_pass_for_a_minute(stack):
+    """Responders start a `sora reap` pass at most once a minute (`.reap-stamp`); the first
+    request would start one, and it would start workers for jobs a test leaves queued."""
+    (stack.spool / ".reap-stamp").write_text(str(int(time.time())))
+
+
 def test_workers_start_one_after_another_and_each_starts_the_next():
     """A submit starts no worker while another is starting (`private/starting.lock`, handed to the
     child); the starting worker starts the next one for jobs still waiting. A lock held for over
     10 s (a worker stuck in its start) is passed over."""
     st = Stack(stack_dir("paced"), free_port(), extra_env={"SORA_REAP_EVERY": "3600"}).start()
     try:
+        _no_reap_pass_for_a_minute(st)
         lock = st.spool / "private" / "starting.lock"
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)  # as if a worker were starting
@@ -142,8 +152,62 @@ def test_workers_start_one_after_another_and_each_starts_the_next():
         os.utime(lock, (time.time() - 60, time.time() - 60))
         before = set(st.worker_pids())
         stuck = st.generate("past a stuck start [sim:steps=2]", model="seedance-2-0").json()["task_id"]
-        assert set(st.worker_pids()) - before
+        wait_for(lambda: set(st.worker_pids()) - before, timeout=10)  # forked; exec'd a moment later
         assert st.wait(stuck, timeout=30)["status"] == "succeeded"
         os.close(fd)
     finally:
+        st.stop()
+
+
+def _worker_of(stack, job):
+    """The pid of the worker started for `job` (its command line names it), or None."""
+    for pid in stack.worker_pids():
+        try:
+            if job.encode() in open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0"):
+                return pid
+        except OSError:
+            pass
+    return None
+
+
+def _started_at(pid):
+    """The process's start, in seconds since boot (/proc/<pid>/stat, field 22)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[19]) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_worker_starts_the_next_once_the_submits_go_quiet_or_after_a_second():
+    """A worker that finds jobs waiting starts the next worker only once no job has been made for
+    0.25 s (the `jobs/` directory's time), or after 1 s at most: in a burst, the CPU goes to the
+    submits. Here "submits" keep coming (the directory is touched every 50 ms)."""
+    st = Stack(stack_dir("quiet"), free_port(), extra_env={"SORA_REAP_EVERY": "3600"}).start()
+    busy = threading.Event()
+    busy.set()
+
+    def submits_keep_coming():
+        while busy.is_set():
+            os.utime(st.spool / "jobs")
+            time.sleep(0.05)
+
+    toucher = threading.Thread(target=submits_keep_coming)
+    try:
+        _no_reap_pass_for_a_minute(st)
+        lock = st.spool / "private" / "starting.lock"
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as if a worker were starting: this job gets none
+        waiting = st.generate("waits for a quiet moment [sim:steps=2]", model="seedance-2-0").json()["task_id"]
+        assert st.worker_pids() == []
+        os.close(fd)
+        toucher.start()
+        long = st.generate("long [sim:steps=60] [sim:delay=1]", model="seedance-2-0").json()["task_id"]
+        first = wait_for(lambda: _worker_of(st, long), timeout=10)
+        second = wait_for(lambda: _worker_of(st, waiting), timeout=30)
+        # Started by the first worker after its one-second wait (without it: tens of ms later).
+        assert _started_at(second) - _started_at(first) >= 0.9
+        busy.clear()
+        assert st.wait(waiting, timeout=30)["status"] == "succeeded"
+    finally:
+        busy.clear()
+        if toucher.is_alive():
+            toucher.join()
         st.stop()

@@ -51,6 +51,28 @@ import Testing
         #expect(!FileIO.exists(s.privateDir + "/renumber.again"))
     }
 
+    @Test func theNextWorkerWaitsForTheSubmitsToGoQuietButNotForever() throws {
+        let s = try tempSpool()
+        func elapsed(_ body: () -> Void) -> Double {
+            let t = Date(); body(); return Date().timeIntervalSince(t)
+        }
+        func madeAJob(secondsAgo: Double) throws {
+            let t = Date().timeIntervalSince1970 - secondsAgo
+            var times = [timespec(tv_sec: Int(t), tv_nsec: Int(t.truncatingRemainder(dividingBy: 1) * 1e9))]
+            times.append(times[0])
+            #expect(utimensat(AT_FDCWD, s.jobsDir, &times, 0) == 0)
+        }
+        // Quiet for a minute: no wait.
+        try madeAJob(secondsAgo: 60)
+        #expect(elapsed { s.waitForQuietSubmits(quiet: 0.5, atMost: 5) } < 0.4)
+        // A job made just now: the quiet time passes first.
+        try madeAJob(secondsAgo: 0)
+        #expect(elapsed { s.waitForQuietSubmits(quiet: 0.5, atMost: 5) } >= 0.45)
+        // Jobs still being made when the longest wait is over: it ends anyway.
+        try madeAJob(secondsAgo: -60)
+        #expect((0.6..<4).contains(elapsed { s.waitForQuietSubmits(quiet: 0.5, atMost: 0.7) }))
+    }
+
     @Test func idempotencyKeyReturnsTheFirstJobOrRefusesAnotherBody() throws {
         let s = try tempSpool()
         let a = JobID.make(), b = JobID.make(), c = JobID.make()

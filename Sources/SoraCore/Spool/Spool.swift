@@ -241,6 +241,23 @@ public struct Spool: Sendable {
 
     public func enqueue(_ id: String) throws { try FileIO.touch("\(queueDir)/\(id)") }
 
+    /// Waits until no job has been made for `quiet` seconds (a submit renames each new job into
+    /// `jobs/`, so the directory's modification time is the last one's), but `atMost` seconds at
+    /// most. A worker starting the next one waits for this: a worker's start costs about as much
+    /// CPU as ten submits, and in a burst the submits should have it.
+    public func waitForQuietSubmits(quiet: Double, atMost: Double) {
+        let deadline = Date().timeIntervalSince1970 + atMost
+        while true {
+            var st = stat()
+            guard stat(jobsDir, &st) == 0 else { return }
+            let now = Date().timeIntervalSince1970
+            let last = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+            let wait = min(quiet - (now - last), deadline - now)
+            guard wait > 0 else { return }
+            usleep(UInt32(min(wait, quiet) * 1_000_000))
+        }
+    }
+
     /// Rewrites the queue positions of jobs still waiting, after one left the queue. Only the
     /// first 100 are numbered: a longer queue says "100+" on the page. Workers starting together
     /// would each rewrite the same positions (a storm that held up the submits coming in): one
