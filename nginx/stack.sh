@@ -17,7 +17,8 @@
 #   SORA_SIM_ARGS     extra arguments for the simulator (pace, link TTL)
 #   SORA_CGI=1        run the responder as plain CGI behind fcgiwrap instead of FastCGI
 #   SORA_RESPONDERS   responders for the API (default: number of cores, at least 2)
-#   SORA_UPLOAD_RESPONDERS  responders for uploads, POST /api/generate (same default)
+#   SORA_UPLOAD_RESPONDERS  responders for uploads, POST /api/generate (default: twice the
+#                     cores, at least 4: a submit spends most of its time waiting for fsync)
 #   SORA_REAP_EVERY   seconds between reaper passes (default 60)
 #   SORA_NGINX_PREFIX mount everything under this URL prefix (e.g. /sora), as inside an existing site
 #   SORA_NGINX_GENERATE_RATE / SORA_NGINX_LOGIN_RATE   nginx limit_req rates (default 10r/m each)
@@ -97,7 +98,7 @@ esac
 bin=$(cd "$here" && realpath -m "${SORA_BIN:-.build/debug/sora}")
 port=${3:?port}
 [ -x "$bin" ] || { echo "stack.sh: $bin is missing; run 'swift build' first" >&2; exit 1; }
-pool_size() { local n=${1:-$(nproc)}; [ "$n" -ge 2 ] 2>/dev/null || n=2; echo "$n"; }
+pool_size() { local n=${1:-$2}; [ "$n" -ge 2 ] 2>/dev/null || n=2; echo "$n"; }  # SETTING DEFAULT
 # A start that fails half-way stops what it had started.
 trap 'rc=$?; [ $rc = 0 ] || "$0" stop "$dir"; exit $rc' EXIT
 if [ "$cmd" = start ]; then
@@ -178,8 +179,8 @@ start_pool() {  # start_pool SOCKET PIDFILE SIZE
         [ "$(grep -c . "$2")" = "$3" ] || { echo "stack.sh: spawn-fcgi did not start $3 responders" >&2; exit 1; }
     fi
 }
-start_pool "$dir/sora.sock" "$dir/responder.pid" "$(pool_size "${SORA_RESPONDERS:-}")"
-start_pool "$dir/sora-uploads.sock" "$dir/responder-uploads.pid" "$(pool_size "${SORA_UPLOAD_RESPONDERS:-}")"
+start_pool "$dir/sora.sock" "$dir/responder.pid" "$(pool_size "${SORA_RESPONDERS:-}" "$(nproc)")"
+start_pool "$dir/sora-uploads.sock" "$dir/responder-uploads.pid" "$(pool_size "${SORA_UPLOAD_RESPONDERS:-}" $(($(nproc) < 2 ? 4 : $(nproc) * 2)))"
 
 # The reaper: settles jobs whose worker died even when nobody calls the API (the responders
 # start a pass only when they answer requests). Own session, like the simulator.

@@ -54,6 +54,14 @@ def post_bad_model(s):
                          headers={"Content-Type": "application/json"}, timeout=5)
 
 
+def test_default_pools_one_api_responder_per_core_and_twice_that_for_uploads(sim):
+    """A submit spends most of its time waiting for fsync: the upload pool has twice the cores'
+    responders (at least 4), the API's one per core (at least 2)."""
+    cores = len(os.sched_getaffinity(0))
+    assert len(sim.responder_pids("api")) == max(2, cores)
+    assert len(sim.responder_pids("uploads")) == max(4, 2 * cores)
+
+
 def test_two_pools_of_responders_share_their_sockets_and_all_stop():
     s = Stack(stack_dir("multi"), free_port(), extra_env={"SORA_RESPONDERS": "3", "SORA_UPLOAD_RESPONDERS": "2"}).start()
     try:

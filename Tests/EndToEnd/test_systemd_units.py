@@ -14,6 +14,7 @@ the timer's schedule); `systemd-analyze verify` checks the files' syntax where i
 import itertools
 import os
 import pathlib
+import re
 import shlex
 import shutil
 import signal
@@ -41,6 +42,13 @@ def unit(name):
         key, _, value = line.partition("=")
         section.setdefault(key.strip(), []).append(value.strip())
     return out
+
+
+def expand(line, instance, env):
+    """A command line as systemd runs it: `$$`, the instance (`%i`), then `${NAME}` from the
+    unit's environment."""
+    line = line.replace("$$", "$").replace("%i", instance)
+    return re.sub(r"\$\{(\w+)\}", lambda m: env.get(m.group(1), ""), line)
 
 
 def cgroup2_root():
@@ -83,7 +91,7 @@ class Service:
 
     def command(self, key):
         (line,) = self.unit["Service"][key]
-        line = line.replace("$$", "$").replace("%i", self.instance)
+        line = expand(line, self.instance, self.environment())
         for deploy, here in self.paths.items():
             line = line.replace(deploy, here)
         args, out = shlex.split(line), []
@@ -177,7 +185,12 @@ def test_units_use_kill_mode_process_and_the_timer_runs_the_reaper():
         assert unit(name)["Service"]["KillMode"] == ["process"], name
     responder = unit("sora-fcgi@.service")["Service"]
     start = shlex.split(responder["ExecStart"][0])
-    assert start[0].endswith("spawn-fcgi") and int(start[start.index("-F") + 1]) >= 2
+    assert start[0].endswith("spawn-fcgi")
+    # -F per pool: at least 2 API responders, 4 upload ones (submits wait on fsync).
+    env = dict(a.split("=", 1) for a in responder["Environment"])
+    for instance, least in (("api", 2), ("uploads", 4)):
+        args = shlex.split(expand(responder["ExecStart"][0], instance, env))
+        assert int(args[args.index("-F") + 1]) >= least, instance
     assert start[start.index("-P") + 1] == responder["PIDFile"][0]
     assert "responder.pid" in responder["ExecStop"][0]  # all responders, not only the main one
     timer = unit("sora-fcgi-reap.timer")["Timer"]
