@@ -38,6 +38,10 @@ struct Responder {
         guard FCGX_Init() == 0 else { return 1 }
         var request = FCGX_Request()
         guard FCGX_InitRequest(&request, 0, 0) == 0 else { return 1 }
+        // The change feed is written after the answer (below). Not under CGI, where the gateway
+        // waits for the process to end before it finishes the answer.
+        Feed.writesAfterAnswer.store(true, ordering: .relaxed)
+        let feed = Feed(spool: spool)
         while FCGX_Accept_r(&request) >= 0 {
             let env = { (name: String) -> String? in
                 FCGX_GetParam(name, request.envp).map { String(cString: $0) }
@@ -53,6 +57,7 @@ struct Responder {
                 if let base = body.baseAddress { _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(body.count), request.out) }
             }
             FCGX_Finish_r(&request)
+            feed.writePending()
             maintenance()
         }
         return 0

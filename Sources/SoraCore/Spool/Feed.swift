@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The static change feed (docs/contract.md §7): a small JSON file in `status/` under an
 /// unguessable name, rewritten on every job event so other tabs and admins see new jobs,
@@ -81,24 +82,35 @@ public struct Feed: Sendable {
     var pendingPath: String { spool.privateDir + "/feed-pending" }
     var lockPath: String { spool.privateDir + "/feed.lock" }
 
+    /// Set by a responder: `record` only queues the event, and the responder writes the feed
+    /// once its answer has gone (`writePending`), so that no submit waits for the feed.
+    public static let writesAfterAnswer = Atomic<Bool>(false)
+
     /// Queues one event, then writes the feed unless another process is writing it: that one
     /// takes every waiting event in the same write. In a burst of submits the feed is written
     /// once per handful of events instead of once each (it was a third of a submit's cost).
     public func record(_ type: EventType, _ doc: StatusDocument, now: Date = Date()) {
-        guard let name = fileName() else { return }
+        guard fileName() != nil else { return }
         let status = type == .deleted ? "-" : doc.status.rawValue
         let progress = type == .deleted || !doc.progress.isFinite ? "-" : "\(doc.progress)"
         guard append(Array("\(type.rawValue) \(doc.taskID) \(status) \(progress)\n".utf8)) else {
             EventLog(path: spool.eventsLog).write("feed_write_failed", job: doc.taskID, fields: ["error": "cannot queue the event"])
             return
         }
+        if Self.writesAfterAnswer.load(ordering: .relaxed) { return }
+        writePending(now: now)
+    }
+
+    /// Writes the waiting events into the feed, unless another process is writing it.
+    public func writePending(now: Date = Date()) {
+        var st = stat()
+        guard stat(pendingPath, &st) == 0, st.st_size > 0, let name = fileName() else { return }
         while let lock = FileLock.tryLock(lockPath) {
-            write(to: "\(spool.statusDir)/\(name)", now: now, job: doc.taskID)
+            write(to: "\(spool.statusDir)/\(name)", now: now)
             beforeUnlock?()
             lock.release()
             // A process that appended after our write found the lock still taken and left its
             // event to us: look once more (if it takes the lock first, it writes instead).
-            var st = stat()
             guard stat(pendingPath, &st) == 0, st.st_size > 0 else { return }
         }
     }
@@ -125,7 +137,7 @@ public struct Feed: Sendable {
 
     /// Writes the feed file with the waiting events (under the feed's lock). The file keeps one
     /// event a line, so the next write reads them back without a JSON decoder.
-    private func write(to path: String, now: Date, job: String) {
+    private func write(to path: String, now: Date) {
         let pending = takePending()
         guard !pending.isEmpty else { return }
         var (seq, lines) = Self.parse(FileIO.read(path) ?? []) ?? migrate(from: path)
@@ -153,7 +165,7 @@ public struct Feed: Sendable {
         do {
             try FileIO.writeAtomically(feed, to: path, mode: 0o644, syncDirectory: false, durable: false)
         } catch {
-            EventLog(path: spool.eventsLog).write("feed_write_failed", job: job, fields: ["error": "\(error)"])
+            EventLog(path: spool.eventsLog).write("feed_write_failed", job: nil, fields: ["error": "\(error)"])
         }
     }
 
