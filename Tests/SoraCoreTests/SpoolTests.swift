@@ -34,6 +34,21 @@ import Testing
         #expect(FileIO.list(s.statusDir).filter { $0.hasPrefix(".") }.isEmpty)
     }
 
+    @Test func aSubmitNumbersPlacesUpTo100AndCallsTheRestFurtherBack() throws {
+        let s = try tempSpool()
+        for _ in 0..<99 { try s.enqueue(JobID.make()) }
+        let hundredth = JobID.make()
+        _ = try s.createJob(request: job(hundredth).0, frames: [], status: job(hundredth).1, idempotencyKey: nil, bodyHash: "a")
+        #expect(s.readStatus(hundredth)?.queuePosition == 100)
+        for _ in 0..<50 { try s.enqueue(JobID.make()) }
+        let further = JobID.make()
+        _ = try s.createJob(request: job(further).0, frames: [], status: job(further).1, idempotencyKey: nil, bodyHash: "b")
+        let doc = try #require(s.readStatus(further))
+        #expect(doc.queuePosition == 101)
+        #expect(ProgressLine.stage(doc) == "Waiting for a worker (#100+)")
+        #expect(s.queuedCount() == 151 && s.queuedCount(limit: 100) == 100)
+    }
+
     @Test func positionsAreRenumberedOnceWhateverTheNumberOfWorkersAsking() throws {
         let s = try tempSpool()
         let ids = (0..<4).map { _ in JobID.make() }.sorted()  // the queue goes by id: oldest first

@@ -22,6 +22,8 @@ test('the phase in our words, never the upstream’s raw stage', () => {
   setLocale('en');
   const words = (d) => t(phaseLine(d).key, phaseLine(d).vars);
   assert.equal(words(doc({ status: 'queued', phase: 'queued', queue_position: 3 })), 'Waiting in our queue: position 3');
+  assert.equal(words(doc({ status: 'queued', phase: 'queued', queue_position: 100 })), 'Waiting in our queue: position 100');
+  assert.equal(words(doc({ status: 'queued', phase: 'queued', queue_position: 101 })), 'Waiting in our queue: position 100+');
   assert.equal(words(doc({ status: 'queued', phase: 'queued', queue_position: null })), 'Waiting in our queue');
   assert.equal(words(doc({ phase: 'submitting' })), 'Sending to the provider');
   assert.equal(words(doc({ phase: 'upstream_queued' })), 'Queued at the provider');

@@ -25,7 +25,8 @@ export const phaseOf = (doc) => (PHASES.includes(doc.phase) ? doc.phase
 
 export function phaseLine(doc) {
   const phase = phaseOf(doc);
-  if (phase === 'queued' && doc.queue_position >= 1) return { key: 'phase.queuedAt', vars: { n: doc.queue_position } };
+  const n = doc.queue_position; // 101: further back
+  if (phase === 'queued' && n >= 1) return { key: 'phase.queuedAt', vars: { n: n > 100 ? '100+' : n } };
   return { key: `phase.${phase}`, vars: { p: Math.floor(shownProgress(doc)) } };
 }
 

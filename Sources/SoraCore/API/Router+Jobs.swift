@@ -79,7 +79,7 @@ extension Router {
         if let key = req.idempotencyKey, let seen = spool.lookupIdempotency(key: key, bodyHash: bodyHash) {
             return try replay(seen)
         }
-        if let max = config.maxQueued, spool.queuedCount() >= max {
+        if let max = config.maxQueued, spool.queuedCount(limit: max) >= max {
             throw APIError(503, "queue_full", "\(max) jobs are already waiting; try again later",
                            params: ["max_queued": .int(Int64(max))], headers: ["Retry-After": "30"])
         }

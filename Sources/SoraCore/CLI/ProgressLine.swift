@@ -17,7 +17,9 @@ public enum ProgressLine {
     /// What the job is doing, in the user's words.
     public static func stage(_ doc: StatusDocument) -> String {
         switch doc.phase {
-        case .queued: doc.queuePosition.map { "Waiting for a worker (#\($0))" } ?? "Waiting for a worker"
+        case .queued:
+            doc.queuePosition.map { $0 > Spool.numberedPlaces ? "Waiting for a worker (#\(Spool.numberedPlaces)+)" : "Waiting for a worker (#\($0))" }
+                ?? "Waiting for a worker"
         case .submitting: "Sending to the gateway"
         case .upstreamQueued: "Queued at the gateway"
         case .generating: "Generating"

@@ -116,12 +116,13 @@ public enum FileIO {
     }
 
     /// How many entries a directory holds (not `.`, `..` or other dot names), without making a
-    /// `String` for each: a submit counts the queue, which can hold thousands.
-    public static func count(_ dir: String) -> Int {
+    /// `String` for each, stopping at `limit`: a submit counts the queue, which can hold
+    /// thousands, but needs to know only whether it is over 100.
+    public static func count(_ dir: String, limit: Int = .max) -> Int {
         guard let d = opendir(dir) else { return 0 }
         defer { closedir(d) }
         var n = 0
-        while let e = readdir(d) {
+        while n < limit, let e = readdir(d) {
             if withUnsafeBytes(of: e.pointee.d_name, { $0.first }) != UInt8(ascii: ".") { n += 1 }
         }
         return n

@@ -145,7 +145,7 @@ public struct Spool: Sendable {
         guard rename(staging, jobDir(id)) == 0 else { throw FileIO.Failure("cannot move job into", jobsDir) }
         FileIO.syncDirectory(jobsDir)
         var doc = status
-        doc.queuePosition = queuedCount() + 1
+        doc.queuePosition = min(queuedCount(limit: Self.numberedPlaces), Self.numberedPlaces) + 1
         try writeStatus(doc)
 
         if let idemPath {
@@ -205,7 +205,11 @@ public struct Spool: Sendable {
     public func nextQueuedJob() -> String? { queuedJobs().first { !FileLock.isHeld(lockPath($0)) } }
 
     /// How many jobs wait in the queue (only job ids are ever put there).
-    public func queuedCount() -> Int { FileIO.count(queueDir) }
+    public func queuedCount(limit: Int = .max) -> Int { FileIO.count(queueDir, limit: limit) }
+
+    /// Queue places are numbered up to this one; a job further back has the next number, which
+    /// the page and the command line show as "100+" (docs/contract.md §3).
+    public static let numberedPlaces = 100
 
     public func dequeue(_ id: String) { unlink("\(queueDir)/\(id)") }
 
@@ -259,7 +263,7 @@ public struct Spool: Sendable {
     }
 
     /// Rewrites the queue positions of jobs still waiting, after one left the queue. Only the
-    /// first 100 are numbered: a longer queue says "100+" on the page. Workers starting together
+    /// first 100 are numbered: a job further back has 101 from its submit on (the page says "100+"). Workers starting together
     /// would each rewrite the same positions (a storm that held up the submits coming in): one
     /// process renumbers and the others leave it a note to go round once more. With `pause`, a
     /// note found after a round waits that long first, so that a burst of workers starting one
@@ -275,7 +279,7 @@ public struct Spool: Sendable {
                 var n = 0
                 for id in queuedJobs() where !FileLock.isHeld(lockPath(id)) {
                     n += 1
-                    if n > 100 { break }
+                    if n > Self.numberedPlaces { break }
                     guard let doc = readStatus(id), doc.status == .queued, doc.queuePosition != n else { continue }
                     _ = try? transition(id, to: .queued, now: now, cosmetic: true) { $0.queuePosition = n }
                 }
