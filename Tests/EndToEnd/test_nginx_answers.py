@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from stack import Stack, free_port, stack_dir
+from stack import Stack, alive, free_port, stack_dir, wait_for
 
 
 def assert_json_error(r, status, code):
@@ -73,9 +73,12 @@ def test_login_posts_are_rate_limited_with_json_429(limited):
 
 
 def test_responder_down_is_json_502(front):
-    for pid in front.responder_pids():
+    pids = front.responder_pids()
+    for pid in pids:
         os.kill(pid, signal.SIGTERM)
     try:
+        # libfcgi catches SIGTERM and finishes a request it accepts meanwhile: down means gone.
+        wait_for(lambda: not any(alive(p) for p in pids), timeout=10, what="responders gone")
         deadline = time.time() + 10
         while True:
             r = requests.get(front.base + "/api/health", timeout=5)
