@@ -48,7 +48,8 @@ def service(name, instance=""):
             s["Environment"][k] = v
         elif key in ("ExecStart", "RuntimeDirectory", "User", "PIDFile"):
             s[key] = value
-    s["ExecStart"] = shlex.split(s["ExecStart"])
+    # systemd substitutes ${NAME} from the unit's environment (the pools' sizes).
+    s["ExecStart"] = shlex.split(re.sub(r"\$\{(\w+)\}", lambda m: s["Environment"][m.group(1)], s["ExecStart"]))
     return s
 
 
@@ -156,7 +157,8 @@ def test_package_installs_checks_and_serves_a_simulated_job(installed):
         os.makedirs(f"/run/{unit['RuntimeDirectory']}", exist_ok=True)
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", **unit["Environment"]}
         run(*unit["ExecStart"], env=env, start_new_session=True)  # Type=forking: spawn-fcgi exits
-        assert len(pathlib.Path(unit["PIDFile"]).read_text().split()) == 2
+        size = {"api": 2, "uploads": 4}[instance]  # the unit's RESPONDERS_api / RESPONDERS_uploads
+        assert len(pathlib.Path(unit["PIDFile"]).read_text().split()) == size
     reap = service("sora-fcgi-reap.service")
     assert reap["User"] == "sora-fcgi"
     as_user = ["setpriv", "--reuid=sora-fcgi", "--regid=sora-fcgi", "--init-groups"]
