@@ -84,13 +84,13 @@ struct WorkerCommand: ParsableCommand {
             // lock on; its own job runs meanwhile.
             let startNext = Spawner.chainedWorkerLauncher(config: config, spool: config.spool)
             let spool = config.spool
+            let waiting = { spool.hasFreeSlot(max: config.maxWorkers) ? spool.nextQueuedJob() : nil }
             worker.onStarted = {
-                guard spool.hasFreeSlot(max: config.maxWorkers), spool.nextQueuedJob() != nil else { close(3); return }
+                guard waiting() != nil else { close(3); return }
                 let handOn = {
                     defer { close(3) }
                     spool.waitForQuietSubmits(quiet: Spawner.startQuiet, atMost: Spawner.startWaitAtMost)
-                    guard spool.hasFreeSlot(max: config.maxWorkers), let next = spool.nextQueuedJob() else { return }
-                    _ = startNext(next, 3)
+                    if let next = waiting() { _ = startNext(next, 3) }
                 }
                 chain = BackgroundThread(handOn)
                 if chain == nil { handOn() }

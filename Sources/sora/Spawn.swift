@@ -73,26 +73,22 @@ enum Spawner {
     /// A lock held for over `stuckAfter` seconds (a worker stuck in its start) is passed over.
     static func pacedWorkerLauncher(config: Config, spool: Spool, stuckAfter: Double = 10) -> @Sendable (String) -> Bool {
         let start = workerStarter(config: config, spool: spool)
+        let startHolding = chainedWorkerLauncher(config: config, spool: spool)
         let path = spool.privateDir + "/starting.lock"
         return { id in
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            defer { if fd >= 0 { close(fd) } }
-            var held = -1 as Int32
-            if fd >= 0 {
-                if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-                    held = fd
-                    _ = futimens(fd, nil)  // when this start began, for the stuck check
-                } else {
-                    var st = stat()
-                    guard fstat(fd, &st) == 0, Double(time(nil) - st.st_mtim.tv_sec) > stuckAfter else { return false }
-                }
-            }
-            return start(id, held)
+            guard fd >= 0 else { return start(id, -1) }
+            defer { close(fd) }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return startHolding(id, fd) }
+            var st = stat()
+            guard fstat(fd, &st) == 0, Double(time(nil) - st.st_mtim.tv_sec) > stuckAfter else { return false }
+            return start(id, -1)
         }
     }
 
-    /// Starts the next worker from a worker that holds the starting lock on `held` (its
-    /// descriptor 3): the lock passes straight to the child, so no submit starts a worker between.
+    /// Starts a worker with the starting lock held on `held`, which passes straight to the child:
+    /// a submit that has just taken it, or a worker handing its descriptor 3 on (so that no
+    /// submit starts a worker in between).
     static func chainedWorkerLauncher(config: Config, spool: Spool) -> @Sendable (String, Int32) -> Bool {
         let start = workerStarter(config: config, spool: spool)
         return { id, held in

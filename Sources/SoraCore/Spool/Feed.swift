@@ -90,7 +90,7 @@ public struct Feed: Sendable {
     /// takes every waiting event in the same write. In a burst of submits the feed is written
     /// once per handful of events instead of once each (it was a third of a submit's cost).
     public func record(_ type: EventType, _ doc: StatusDocument, now: Date = Date()) {
-        guard fileName() != nil else { return }
+        guard let name = fileName() else { return }
         let status = type == .deleted ? "-" : doc.status.rawValue
         let progress = type == .deleted || !doc.progress.isFinite ? "-" : "\(doc.progress)"
         guard append(Array("\(type.rawValue) \(doc.taskID) \(status) \(progress)\n".utf8)) else {
@@ -98,20 +98,29 @@ public struct Feed: Sendable {
             return
         }
         if Self.writesAfterAnswer.load(ordering: .relaxed) { return }
-        writePending(now: now)
+        drain(into: name, now: now)
     }
 
-    /// Writes the waiting events into the feed, unless another process is writing it.
+    /// Writes the waiting events into the feed, if there are any.
     public func writePending(now: Date = Date()) {
+        guard hasPending(), let name = fileName() else { return }
+        drain(into: name, now: now)
+    }
+
+    private func hasPending() -> Bool {
         var st = stat()
-        guard stat(pendingPath, &st) == 0, st.st_size > 0, let name = fileName() else { return }
+        return stat(pendingPath, &st) == 0 && st.st_size > 0
+    }
+
+    /// Writes the waiting events into the feed file `name`, unless another process is writing it.
+    private func drain(into name: String, now: Date) {
         while let lock = FileLock.tryLock(lockPath) {
             write(to: "\(spool.statusDir)/\(name)", now: now)
             beforeUnlock?()
             lock.release()
             // A process that appended after our write found the lock still taken and left its
             // event to us: look once more (if it takes the lock first, it writes instead).
-            guard stat(pendingPath, &st) == 0, st.st_size > 0 else { return }
+            guard hasPending() else { return }
         }
     }
 

@@ -266,10 +266,10 @@ public struct Spool: Sendable {
     /// first 100 are numbered: a job further back has 101 from its submit on (the page says
     /// "100+"). Workers starting together would each rewrite the same positions (a storm that
     /// held up the submits coming in): one process renumbers and the others leave it a note to
-    /// go round once more. With `pause`, a
-    /// note found after a round waits that long first, so that a burst of workers starting one
-    /// after another renumbers a few times a second rather than once per worker (a round
-    /// rewrites up to 100 status files, in the directory the submits write to).
+    /// go round once more. With `pause`, a note found after a round waits that long first, so
+    /// that a burst of workers starting one after another renumbers a few times a second rather
+    /// than once per worker (a round rewrites up to 100 status files, in the directory the
+    /// submits write to).
     public func renumberQueue(now: Date, pause: Double = 0) {
         var now = now
         let again = privateDir + "/renumber.again"
