@@ -118,6 +118,11 @@ class Stack:
             return not self._processes(b"reap", exclude=b"--every")
         wait_for(idle, timeout=30, what="the reaper's first pass")
 
+    def hold_off_reap_passes(self):
+        """Responders start a `sora reap` pass at most once a minute (`.reap-stamp`); the first
+        request would start one, and it would start workers for jobs a test leaves queued."""
+        (self.spool / ".reap-stamp").write_text(str(int(time.time())))
+
     def restart_front(self):
         out = subprocess.run([str(STACK), "front", str(self.dir), str(self.port)], env=self.env(),
                              capture_output=True, text=True, timeout=60)
@@ -213,13 +218,17 @@ class Stack:
         return sorted(p.name for p in (self.spool / "jobs").iterdir()) if (self.spool / "jobs").exists() else []
 
 
+def proc_stat(pid):
+    """The fields of /proc/<pid>/stat after the command name (the first is the state, field 3)."""
+    return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def alive(pid):
     """Running and not a zombie (an orphan may stay a zombie where pid 1 does not reap)."""
     try:
-        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+        return proc_stat(pid)[0] not in ("Z", "X")
     except OSError:
         return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def wait_for(pred, timeout=20, what="condition"):

@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from stack import Stack, free_port, stack_dir, wait_for
+from stack import Stack, free_port, proc_stat, stack_dir, wait_for
 
 
 def worker_pids(stack):
@@ -122,25 +122,18 @@ def test_plain_cgi_through_fcgiwrap():
         cgi.stop()
 
 
-def _no_reap_pass_for_a_minute(stack):
-    """Responders start a `sora reap` pass at most once a minute (`.reap-stamp`); the first
-    request would start one, and it would start workers for jobs a test leaves queued."""
-    (stack.spool / ".reap-stamp").write_text(str(int(time.time())))
-
-
 def test_workers_start_one_after_another_and_each_starts_the_next():
     """A submit starts no worker while another is starting (`private/starting.lock`, handed to the
     child); the starting worker starts the next one for jobs still waiting. A lock held for over
     10 s (a worker stuck in its start) is passed over."""
     st = Stack(stack_dir("paced"), free_port(), extra_env={"SORA_REAP_EVERY": "3600"}).start()
     try:
-        _no_reap_pass_for_a_minute(st)
+        st.hold_off_reap_passes()
         lock = st.spool / "private" / "starting.lock"
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)  # as if a worker were starting
         waiting = st.generate("waits for the next start [sim:steps=2]", model="seedance-2-0").json()["task_id"]
-        # The fork happens before the answer: had there been one, it would show now.
-        assert st.worker_pids() == [] and st.status(waiting)["status"] == "queued"
+        _no_worker_starts(st, waiting)
         fcntl.flock(fd, fcntl.LOCK_UN)
         # This one's worker takes the lock, and once it has its job it starts a worker for the
         # waiting job: long before its own job ends (a minute) or the reaper passes (an hour).
@@ -159,6 +152,16 @@ def test_workers_start_one_after_another_and_each_starts_the_next():
         st.stop()
 
 
+def _no_worker_starts(stack, job, seconds=1.0):
+    """Watches for a while that no worker runs and `job` stays queued. A worker forked at the
+    submit shows up only once it has exec'd, a moment after the answer: a single look could
+    miss it."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        assert stack.worker_pids() == [] and stack.status(job)["status"] == "queued"
+        time.sleep(0.05)
+
+
 def _worker_of(stack, job):
     """The pid of the worker started for `job` (its command line names it), or None."""
     for pid in stack.worker_pids():
@@ -172,8 +175,7 @@ def _worker_of(stack, job):
 
 def _started_at(pid):
     """The process's start, in seconds since boot (/proc/<pid>/stat, field 22)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    return int(proc_stat(pid)[19]) / os.sysconf("SC_CLK_TCK")
 
 
 def test_a_worker_starts_the_next_once_the_submits_go_quiet_or_after_a_second():
@@ -191,12 +193,12 @@ def test_a_worker_starts_the_next_once_the_submits_go_quiet_or_after_a_second():
 
     toucher = threading.Thread(target=submits_keep_coming)
     try:
-        _no_reap_pass_for_a_minute(st)
+        st.hold_off_reap_passes()
         lock = st.spool / "private" / "starting.lock"
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)  # as if a worker were starting: this job gets none
         waiting = st.generate("waits for a quiet moment [sim:steps=2]", model="seedance-2-0").json()["task_id"]
-        assert st.worker_pids() == []
+        _no_worker_starts(st, waiting)
         os.close(fd)
         toucher.start()
         long = st.generate("long [sim:steps=60] [sim:delay=1]", model="seedance-2-0").json()["task_id"]

@@ -8,7 +8,6 @@ import os
 import requests
 
 from stack import Stack, free_port, stack_dir, wait_for
-from test_detached import _no_reap_pass_for_a_minute
 
 
 def feed(stack):
@@ -31,7 +30,7 @@ def test_events_of_submits_from_many_clients_all_reach_the_feed():
     try:
         # No worker at first (as if one were starting, and no reaper pass): only the
         # responders can write these events.
-        _no_reap_pass_for_a_minute(st)
+        st.hold_off_reap_passes()
         fd = os.open(st.spool / "private" / "starting.lock", os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
         with concurrent.futures.ThreadPoolExecutor(8) as pool:

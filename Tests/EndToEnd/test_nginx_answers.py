@@ -100,7 +100,7 @@ def restart_nginx(s):
     pid = int((s.dir / "nginx.pid").read_text())
     subprocess.run(["nginx", *conf, "-s", "stop"], check=True, capture_output=True)
     deadline = time.time() + 10
-    while os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+    while alive(pid):
         assert time.time() < deadline, "nginx did not stop"
         time.sleep(0.05)
     subprocess.run(["nginx", *conf], check=True, capture_output=True)

@@ -23,7 +23,7 @@ import subprocess
 import pytest
 import requests
 
-from stack import BIN, ROOT, Stack, alive, free_port, stack_dir, wait_for
+from stack import BIN, ROOT, Stack, alive, free_port, proc_stat, stack_dir, wait_for
 
 UNITS = ROOT / "nginx" / "systemd"
 _names = itertools.count()
@@ -133,7 +133,7 @@ class Service:
             grew = False
             for p in filter(str.isdigit, os.listdir("/proc")):
                 try:
-                    ppid = int(pathlib.Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                    ppid = int(proc_stat(p)[1])
                 except OSError:
                     continue
                 if ppid in family and int(p) not in family and alive(int(p)):
