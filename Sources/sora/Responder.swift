@@ -41,6 +41,7 @@ struct Responder {
         // The change feed is written after the answer (below). Not under CGI, where the gateway
         // waits for the process to end before it finishes the answer.
         Feed.writesAfterAnswer.store(true, ordering: .relaxed)
+        LibraryIndex.keepsConnection.store(true, ordering: .relaxed)
         let feed = Feed(spool: spool)
         while FCGX_Accept_r(&request) >= 0 {
             let env = { (name: String) -> String? in

@@ -1,12 +1,17 @@
 """The library index through nginx: several responder processes and detached workers keep it
 current, and `sora reindex` (or the reaper, for a missing index) rebuilds it from the status
 files with the same listing."""
+import concurrent.futures
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 import uuid
 
 import requests
+
+from stack import Stack, free_port, stack_dir
 
 QUERIES = ["limit=200", "limit=2", "status=failed&limit=200", "status=succeeded&limit=200",
            "model=seedance-2-0&limit=200", "q=index+check&limit=200", "q=%E7%8B%90%E7%8B%B8&limit=200", "q=ZZ&limit=200"]
@@ -107,3 +112,35 @@ def test_many_responders_and_workers_keep_it_current(sim):
     sim.sora("reindex")
     assert listings(sim, [f"q={tag}&limit=200"]) == before
     assert "index_write_failed" not in (sim.spool / "events.log").read_text()
+
+
+def test_responders_write_into_the_file_a_rebuild_puts_in_place():
+    """A FastCGI responder keeps its connection to the index between requests. A rebuild renames a
+    new file into place, and a deleted index is built anew: the jobs made after either must land
+    in the file now in place, whichever upload responder takes them, not in the one their
+    connections had open."""
+    st = Stack(stack_dir("index-kept"), free_port(), extra_env={"SORA_REAP_EVERY": "3600"}).start()
+    try:
+        # Only the responders write rows here: no worker starts (the starting lock is held) and
+        # no reaper pass runs.
+        st.hold_off_reap_passes()
+        fd = os.open(st.spool / "private" / "starting.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        st.sora("reindex")
+        made = []
+        for step in ("connections opened", "reindexed", "deleted and rebuilt"):
+            if step == "reindexed":
+                st.sora("reindex")
+            elif step == "deleted and rebuilt":
+                for f in index_files(st):
+                    f.unlink(missing_ok=True)
+                st.sora("reindex")
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                made += pool.map(lambda i: st.generate(f"kept {step} {i}").json()["task_id"], range(16))
+            rows = indexed(st)
+            assert {j: rows.get(j) for j in made} == {j: "queued" for j in made}, step
+        assert len(st.responder_pids("uploads")) >= 2
+        assert "index_write_failed" not in (st.spool / "events.log").read_text()
+        os.close(fd)
+    finally:
+        st.stop()

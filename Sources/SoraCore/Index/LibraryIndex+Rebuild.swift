@@ -65,8 +65,9 @@ extension LibraryIndex {
         let count = try db.writeTransaction { try catchUp(db, since: seen) }
         try db.execute("PRAGMA journal_mode = WAL")  // the live file is shared through WAL
         db.close()
-        // No connection is open on the old file (each lives inside the shared lock), so its WAL
-        // can go before the new file takes its name.
+        // No operation is under way on the old file (each runs inside the shared lock), so its
+        // WAL can go before the new file takes its name. A responder's kept connection still
+        // has the old files open, and lets go of them at its next operation (another inode).
         unlink(path + "-wal")
         unlink(path + "-shm")
         guard rename(fresh, path) == 0 else { throw FileIO.Failure("cannot rename onto", path) }

@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 #endif
 import CSQLite
+import Synchronization
 
 /// The library index: a SQLite file, `private/index.sqlite`, with one row per job, so listing,
 /// filters, search and counts answer without reading every status file. It is derived data:
@@ -60,18 +61,18 @@ public struct LibraryIndex: Sendable {
         defer { lock.release() }
         do {
             // No file yet: nothing to keep current; whoever builds it reads this job's file.
-            guard let db = try connect() else { return }
-            defer { db.close() }  // before the lock goes: a rebuild may then replace the file
-            // Writers take turns on a flock for the transaction alone, which hands over the
-            // moment it is released, instead of SQLite's busy handler, which sleeps and retries:
-            // with responders and workers writing at once those sleeps set the pace. Opening the
-            // file and reading its schema need no turn.
-            try db.readSchema()
-            guard let turn = IndexLock.take(writeLockPath, .exclusive, wait: true) else {
-                return failed("index_write_failed", job: job, error: "cannot lock \(writeLockPath)")
+            try withConnection { db in
+                // Writers take turns on a flock for the transaction alone, which hands over the
+                // moment it is released, instead of SQLite's busy handler, which sleeps and
+                // retries: with responders and workers writing at once those sleeps set the
+                // pace. Opening the file and reading its schema need no turn.
+                try db.readSchema()
+                guard let turn = IndexLock.take(writeLockPath, .exclusive, wait: true) else {
+                    return failed("index_write_failed", job: job, error: "cannot lock \(writeLockPath)")
+                }
+                defer { turn.release() }
+                try db.writeTransaction { try change(db) }
             }
-            defer { turn.release() }
-            try db.writeTransaction { try change(db) }
         } catch {
             failed("index_write_failed", job: job, error: error)
         }
@@ -101,10 +102,10 @@ public struct LibraryIndex: Sendable {
         guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return nil }
         defer { lock.release() }
         do {
-            guard let db = try connect(mapped: true) else { return nil }
-            defer { db.close() }  // before the lock goes: a rebuild may then replace the file
-            guard try built(db)?.version == IndexSchema.version else { return nil }
-            return try body(db)
+            return try withConnection { db in
+                guard try built(db)?.version == IndexSchema.version else { return nil }
+                return try body(db)
+            } ?? nil
         } catch {
             failed("index_read_failed", job: nil, error: error)
             return nil
@@ -117,9 +118,7 @@ public struct LibraryIndex: Sendable {
         guard let lock = IndexLock.take(lockPath, .shared, wait: true) else { return true }
         defer { lock.release() }
         if FileIO.exists(stalePath) { return true }
-        guard let db = try? connect() else { return true }
-        defer { db.close() }
-        guard let built = try? built(db) else { return true }
+        guard let built = try? withConnection({ try built($0) }) ?? nil else { return true }
         return built.version != IndexSchema.version || built.boot != Self.bootID
     }
 
@@ -129,10 +128,43 @@ public struct LibraryIndex: Sendable {
 
     // MARK: connections
 
-    /// Opens the index for one operation; nil when the file does not exist.
-    /// - Parameter mapped: read pages through `mmap` rather than copying them into this
-    ///   connection's cache (each request opens a fresh connection, so nothing is cached anyway).
-    func connect(mapped: Bool = false) throws -> SQLiteDatabase? {
+    /// Whether this process keeps one connection between operations: a FastCGI responder, which
+    /// serves thousands of requests. Opening the file and reading its schema (the search tables'
+    /// included) cost a submit more than writing its row. Other processes open a connection per
+    /// operation and close it, so that the last one to close empties the WAL.
+    public static let keepsConnection = Atomic<Bool>(false)
+
+    /// Runs `body` on a connection to the index; nil when the file does not exist. Call it
+    /// holding the index lock (shared): no rebuild can replace the file meanwhile.
+    func withConnection<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T? {
+        guard Self.keepsConnection.load(ordering: .relaxed) else {
+            guard let db = try connect() else { return nil }
+            defer { db.close() }  // before the lock goes: a rebuild may then replace the file
+            return try body(db)
+        }
+        return try keptConnection.withLock { kept throws -> T? in
+            // A rebuild renames a new file into place: a kept connection on the old one (which
+            // it holds open, so its inode number can't be reused) is let go.
+            var st = stat()
+            guard stat(path, &st) == 0 else { kept = nil; return nil }
+            let file = KeptConnection.File(path: path, device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+            if kept?.file != file {
+                kept = nil
+                guard let db = try connect() else { return nil }
+                kept = KeptConnection(db: db, file: file)
+            }
+            do {
+                return try body(kept!.db)
+            } catch {
+                kept = nil  // a damaged file or a lost handle: the next operation opens afresh
+                throw error
+            }
+        }
+    }
+
+    /// Opens the index; nil when the file does not exist. Pages are read through `mmap` rather
+    /// than copied into the connection's cache, which another process's write empties anyway.
+    func connect() throws -> SQLiteDatabase? {
         guard let db = try SQLiteDatabase(path: path, create: false) else { return nil }
         // Keep the -wal and -shm files when the last connection closes: each short connection
         // would otherwise create and delete both, and file creation is a submit's dearest step
@@ -144,7 +176,7 @@ public struct LibraryIndex: Sendable {
         sqlite3_file_control(db.handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
         try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 0"
-                       + (mapped ? "; PRAGMA mmap_size = \(Self.mappedBytes)" : ""))
+                       + "; PRAGMA mmap_size = \(Self.mappedBytes)")
         return db
     }
 
@@ -157,3 +189,12 @@ public struct LibraryIndex: Sendable {
         return String(decoding: b, as: UTF8.self).trimmed
     }()
 }
+
+/// A connection kept between operations (`LibraryIndex.keepsConnection`), with the file it is on.
+struct KeptConnection: @unchecked Sendable {  // used under `keptConnection`'s lock only
+    struct File: Equatable { var path: String; var device: UInt64; var inode: UInt64 }
+    var db: SQLiteDatabase
+    var file: File
+}
+
+private let keptConnection = Mutex<KeptConnection?>(nil)
