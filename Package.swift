@@ -16,13 +16,14 @@ let package = Package(
         // C shims: headers and module maps only.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CSpawn"),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Everything testable without a web server: catalog, validation, spool, SSE, client, storage.
         .target(
             name: "SoraCore",
             dependencies: [
-                "CCurl", "CSQLite",
+                "CCurl", "CLinux", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
                 // scrypt for the admin password hash (`sora passwd`).
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

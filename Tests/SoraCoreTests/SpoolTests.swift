@@ -49,6 +49,17 @@ import Testing
         #expect(s.queuedCount() == 151 && s.queuedCount(limit: 100) == 100)
     }
 
+    @Test func aDirectoryIsCountedAcrossManyBatchesWithoutDotNames() throws {
+        let s = try tempSpool()
+        let dir = s.tmpDir + "/count"
+        try FileIO.makeDirectory(dir)
+        #expect(FileIO.count(dir) == 0 && FileIO.count(s.tmpDir + "/missing") == 0)
+        for i in 0..<1_000 { try FileIO.touch("\(dir)/\(JobID.make())\(i)") }  // 48-56 bytes each: several batches
+        for name in [".hidden", ".x.tmp"] { try FileIO.touch("\(dir)/\(name)") }
+        #expect(FileIO.count(dir) == 1_000 && FileIO.count(dir) == FileIO.list(dir).count - 2)
+        #expect(FileIO.count(dir, limit: 100) == 100 && FileIO.count(dir, limit: 999) == 999)
+    }
+
     @Test func positionsAreRenumberedOnceWhateverTheNumberOfWorkersAsking() throws {
         let s = try tempSpool()
         let ids = (0..<4).map { _ in JobID.make() }.sorted()  // the queue goes by id: oldest first
@@ -150,6 +161,10 @@ import Testing
         #expect(events.compactMap { $0["type"]?.string } == ["created", "updated", "updated", "deleted"])
         #expect(feed.at("spend.budget_usd")?.number == 10)
         #expect(Feed(spool: s).fileName() == name)  // the token is made once
+        // A token put in its place (by hand, or a restored backup) is read again, not remembered.
+        let other = String(repeating: "ab", count: 16)
+        try FileIO.writeAtomically(Array(other.utf8), to: s.privateDir + "/feed-token", mode: 0o600)
+        #expect(Feed(spool: s).fileName() == "feed-\(other).json")
     }
 
     @Test func feedKeepsItsLast200EventsAndSeqRisesFromAnEarlierLayout() throws {

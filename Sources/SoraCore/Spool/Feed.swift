@@ -59,7 +59,13 @@ public struct Feed: Sendable {
     /// The feed's file name: `feed-<32 hex>.json`, the token made once per spool.
     public func fileName() -> String? {
         let path = spool.privateDir + "/feed-token"
-        if let b = FileIO.read(path), b.count == 32 { return "feed-\(String(decoding: b, as: UTF8.self)).json" }
+        // Every event asks: a stat tells whether the token this process read is still the one
+        // in place, instead of opening and reading the file each time.
+        var st = stat()
+        if stat(path, &st) == 0, let known = knownFeedNames.withLock({ $0[path] }), known.file == FileIdentity(st) {
+            return known.name
+        }
+        if let name = readToken(path) { return name }
         var token = ""
         for _ in 0..<16 { let v = UInt8.random(in: 0...255); token += (v < 16 ? "0" : "") + String(v, radix: 16) }
         // link() publishes the token once: of two racing processes, the first one's wins.
@@ -67,8 +73,20 @@ public struct Feed: Sendable {
         guard (try? FileIO.writeAtomically(Array(token.utf8), to: tmp, mode: 0o600)) != nil else { return nil }
         defer { unlink(tmp) }
         _ = link(tmp, path)
-        guard let b = FileIO.read(path), b.count == 32 else { return nil }
-        return "feed-\(String(decoding: b, as: UTF8.self)).json"
+        return readToken(path)
+    }
+
+    /// The feed's name from the token file, noted with the file it was read from.
+    private func readToken(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        let token = FileIO.readFD(fd, limit: 64)
+        guard token.count == 32, fstat(fd, &st) == 0 else { return nil }
+        let name = "feed-\(String(decoding: token, as: UTF8.self)).json"
+        knownFeedNames.withLock { $0[path] = (FileIdentity(st), name) }
+        return name
     }
 
     /// Today's spend against the budget (nil budget: no cap).
@@ -198,3 +216,13 @@ public struct Feed: Sendable {
         return (doc.seq, doc.events.compactMap { try? encoder.encode($0) }.map(Array.init))
     }
 }
+
+/// A file's device and inode: which file a path named when it was read.
+struct FileIdentity: Equatable {
+    var device: UInt64
+    var inode: UInt64
+    init(_ st: stat) { device = UInt64(st.st_dev); inode = UInt64(st.st_ino) }
+}
+
+/// Feed names this process has read, by token file.
+private let knownFeedNames = Mutex<[String: (file: FileIdentity, name: String)]>([:])

@@ -132,10 +132,8 @@ public struct Spool: Sendable {
         try FileIO.makeDirectory(staging, mode: 0o700)
         var req = request
         req.idempotencyHash = idempotencyKey.map(Self.idempotencyHash)
-        for f in frames {
-            try FileIO.writeAtomically(f.bytes, to: "\(staging)/\(f.name)", mode: 0o600, syncDirectory: false)
-        }
-        try FileIO.writeAtomically(SpoolJSON.encoder().encode(req), to: "\(staging)/request.json", mode: 0o600, syncDirectory: false)
+        for f in frames { try FileIO.writeNew(f.bytes, to: "\(staging)/\(f.name)") }
+        try FileIO.writeNew(Array(SpoolJSON.encoder().encode(req)), to: "\(staging)/request.json")
         let reserve = open("\(staging)/reserve", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard reserve >= 0 else { throw FileIO.Failure("cannot create", "\(staging)/reserve") }
         let allocated = posix_fallocate(reserve, 0, off_t(Self.reserveBytes))
