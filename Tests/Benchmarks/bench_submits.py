@@ -2,9 +2,10 @@
 """1,000 jobs submitted by 32 concurrent clients through nginx and the responders (each submit
 validates, holds the estimate in the ledger, writes the job durably and spawns a detached
 worker), against the same 32 clients fetching a static status file 1,000 times in the same run.
-Target (issue 9): client p99 < 100 ms.
+Target (issue 9): client p99 < 100 ms, the median of three runs.
 
-    python3 Tests/Benchmarks/bench_submits.py [--jobs 1000] [--clients 32] [--churn] [--bin .build/release/sora]
+    python3 Tests/Benchmarks/bench_submits.py [--jobs 1000] [--clients 32] [--runs 3] [--client ab|python] [--churn]
+                                              [--bin .build/release/sora]
 """
 import argparse
 import concurrent.futures
@@ -75,6 +76,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=1000)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--bin", default=str(ROOT / ".build" / "release" / "sora"))
+    ap.add_argument("--runs", type=int, default=3, help="runs, each on a fresh stack; the median p99 is recorded")
     ap.add_argument("--client", choices=["ab", "python"], default="ab", help="ab (default) or 32 Python threads")
     ap.add_argument("--churn", action="store_true", help="jobs that end at once: worker start-up competes with the submits")
     a = ap.parse_args()
@@ -87,27 +89,36 @@ def main():
     env = {"SORA_MAX_WORKERS": "50", "SORA_NGINX_RATE_LIMITS": "off"}
     if not a.churn:
         env.update({"SORA_POLL_INTERVAL": "5", "SORA_POLL_SLOW_INTERVAL": "15", "SORA_GENERATION_TIMEOUT": "900"})
-    st = Stack(stack_dir("submits"), free_port(), extra_env=env).start()
-    try:
-        seed = st.wait(st.generate("seed", model="seedance-2-0").json()["task_id"])["task_id"]
-        body = json.dumps({"model": "seedance-2-0", "prompt": "many at once " + ("[sim:steps=1]" if a.churn else "[sim:steps=4000]")})
-        headers = {"Content-Type": "application/json", "Authorization": "Bearer " + FAST_ENV["SORA_ADMIN_TOKEN"]}
-        if a.client == "ab":
-            s50, s99, _ = run_ab(st.port, a.jobs, a.clients, "GET", f"/status/{seed}.json", None, {})
-            p50, p99, wall = run_ab(st.port, a.jobs, a.clients, "POST", "/api/generate", body, headers)
-        else:
-            static = run(st.port, a.jobs, a.clients, lambda: ("GET", f"/status/{seed}.json", None, {}, 200))
-            t = time.perf_counter()
-            submits = run(st.port, a.jobs, a.clients, lambda: ("POST", "/api/generate", body, headers, 202))
-            wall = time.perf_counter() - t
-            s99, p50, p99 = p(static, 0.99), statistics.median(submits), p(submits, 0.99)
-        created = len(list((st.spool / "jobs").iterdir()))
-    finally:
-        st.stop()
-    assert created == a.jobs + 1, created
-    print(f"{a.jobs} submits from {a.clients} clients ({a.client}) in {wall:.1f} s: p50 {p50:.1f} ms, "
-          f"p99 {p99:.1f} ms (static file p99 {s99:.1f} ms); every job written once")
-    record(f"{a.jobs} submits, {a.clients} clients: p99" + (" (jobs ending at once)" if a.churn else ""), "ms", p99, s99, "static file p99",
+    runs = []
+    for _ in range(a.runs):
+        st = Stack(stack_dir("submits"), free_port(), extra_env=env).start()
+        try:
+            seed = st.wait(st.generate("seed", model="seedance-2-0").json()["task_id"])["task_id"]
+            body = json.dumps({"model": "seedance-2-0", "prompt": "many at once " + ("[sim:steps=1]" if a.churn else "[sim:steps=4000]")})
+            headers = {"Content-Type": "application/json", "Authorization": "Bearer " + FAST_ENV["SORA_ADMIN_TOKEN"]}
+            if a.client == "ab":
+                _, s99, _ = run_ab(st.port, a.jobs, a.clients, "GET", f"/status/{seed}.json", None, {})
+                p50, p99, wall = run_ab(st.port, a.jobs, a.clients, "POST", "/api/generate", body, headers)
+            else:
+                static = run(st.port, a.jobs, a.clients, lambda: ("GET", f"/status/{seed}.json", None, {}, 200))
+                t = time.perf_counter()
+                submits = run(st.port, a.jobs, a.clients, lambda: ("POST", "/api/generate", body, headers, 202))
+                wall = time.perf_counter() - t
+                s99, p50, p99 = p(static, 0.99), statistics.median(submits), p(submits, 0.99)
+            created = len(list((st.spool / "jobs").iterdir()))
+        finally:
+            st.stop()
+        assert created == a.jobs + 1, created
+        print(f"{a.jobs} submits from {a.clients} clients ({a.client}) in {wall:.1f} s: p50 {p50:.1f} ms, "
+              f"p99 {p99:.1f} ms (static file p99 {s99:.1f} ms); every job written once", flush=True)
+        runs.append((p99, s99))
+    # The run with the median p99 (the disk of a shared VM makes single runs vary by half).
+    p99, s99 = sorted(runs)[len(runs) // 2]
+    if a.runs > 1:
+        print(f"median of {a.runs} runs: p99 {p99:.1f} ms (static file p99 {s99:.1f} ms); all: "
+              + ", ".join(f"{r[0]:.1f}" for r in sorted(runs)))
+    record(f"{a.jobs} submits, {a.clients} clients: p99" + (" (jobs ending at once)" if a.churn else "")
+           + (f", median of {a.runs} runs" if a.runs > 1 else ""), "ms", p99, s99, "static file p99",
            "" if a.churn else "< 100 ms", None if a.churn else p99 < 100)
 
 
