@@ -147,11 +147,10 @@ public struct LibraryIndex: Sendable {
             // it holds open, so its inode number can't be reused) is let go.
             var st = stat()
             guard stat(path, &st) == 0 else { kept = nil; return nil }
-            let file = KeptConnection.File(path: path, device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-            if kept?.file != file {
+            if kept?.path != path || kept?.file != FileIdentity(st) {
                 kept = nil
                 guard let db = try connect() else { return nil }
-                kept = KeptConnection(db: db, file: file)
+                kept = KeptConnection(db: db, path: path, file: FileIdentity(st))
             }
             do {
                 return try body(kept!.db)
@@ -192,9 +191,9 @@ public struct LibraryIndex: Sendable {
 
 /// A connection kept between operations (`LibraryIndex.keepsConnection`), with the file it is on.
 struct KeptConnection: @unchecked Sendable {  // used under `keptConnection`'s lock only
-    struct File: Equatable { var path: String; var device: UInt64; var inode: UInt64 }
     var db: SQLiteDatabase
-    var file: File
+    var path: String
+    var file: FileIdentity
 }
 
 private let keptConnection = Mutex<KeptConnection?>(nil)

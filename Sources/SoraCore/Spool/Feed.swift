@@ -217,12 +217,5 @@ public struct Feed: Sendable {
     }
 }
 
-/// A file's device and inode: which file a path named when it was read.
-struct FileIdentity: Equatable {
-    var device: UInt64
-    var inode: UInt64
-    init(_ st: stat) { device = UInt64(st.st_dev); inode = UInt64(st.st_ino) }
-}
-
 /// Feed names this process has read, by token file.
 private let knownFeedNames = Mutex<[String: (file: FileIdentity, name: String)]>([:])

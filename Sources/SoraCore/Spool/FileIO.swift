@@ -195,3 +195,10 @@ public final class FileLock {
 
     deinit { release() }
 }
+
+/// A file's device and inode: which file a path named when it was read.
+struct FileIdentity: Equatable {
+    var device: UInt64
+    var inode: UInt64
+    init(_ st: stat) { device = UInt64(st.st_dev); inode = UInt64(st.st_ino) }
+}
