@@ -1,14 +1,16 @@
-"""One table for `make bench`: each benchmark records its figures here (Tests/artifacts/bench.jsonl),
-and `python3 Tests/Benchmarks/results.py` prints them, with the baseline measured in the same run,
-the ratio and the issue's target.
+"""One table for `make bench`: each benchmark records its figures here (Tests/artifacts/bench.jsonl,
+or the file SORA_BENCH_RESULTS names), and `python3 Tests/Benchmarks/results.py` prints them, with
+the baseline measured in the same run, the ratio and the issue's target.
 
     record("stream reading", "MB/s", ours, baseline=py, baseline_name="httpx-sse", target="≥ 10×", ok=ratio >= 10)
 """
 import json
+import os
 import pathlib
 import sys
 
-FILE = pathlib.Path(__file__).resolve().parents[1] / "artifacts" / "bench.jsonl"
+# `make test`'s smoke run of the benchmarks keeps its rows apart (SORA_BENCH_RESULTS).
+FILE = pathlib.Path(os.environ.get("SORA_BENCH_RESULTS") or pathlib.Path(__file__).resolve().parents[1] / "artifacts" / "bench.jsonl")
 
 
 def record(what, unit, value, baseline=None, baseline_name="", target="", ok=None, ratio=None):

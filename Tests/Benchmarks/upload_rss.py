@@ -8,7 +8,7 @@ difference, and the private (anonymous) memory, which is what grows with the fil
 non-zero when the large upload's private memory exceeds --limit-mb (32) or its peak RSS grows
 more than --max-growth-mb (8) over the baseline.
 
-  python3 Tests/Benchmarks/upload_rss.py [--backend s3|oss] [--size-mb 200] [--probe PATH]
+  python3 Tests/Benchmarks/upload_rss.py [--backend s3|oss] [--size-mb 200] [--threshold 64M] [--probe PATH]
 """
 
 import argparse
@@ -92,6 +92,7 @@ def main():
     p.add_argument("--backend", choices=["s3", "oss"], default="s3")
     p.add_argument("--size-mb", type=int, default=200)
     p.add_argument("--part-size", default="16M")
+    p.add_argument("--threshold", default="64M", help="multipart from this size")
     p.add_argument("--limit-mb", type=float, default=32.0, help="limit for the upload's private memory")
     p.add_argument("--max-growth-mb", type=float, default=8.0, help="allowed peak-RSS growth over the 1 MiB baseline")
     p.add_argument("--probe")
@@ -107,7 +108,7 @@ def main():
     server = None
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_", "S3_", "STORAGE"))}
-        env.update({"STORAGE_MULTIPART_THRESHOLD": "64M", "STORAGE_PART_SIZE": args.part_size})
+        env.update({"STORAGE_MULTIPART_THRESHOLD": args.threshold, "STORAGE_PART_SIZE": args.part_size})
         if args.backend == "s3":
             import boto3
             port = free_port()

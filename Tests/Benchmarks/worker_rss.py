@@ -5,7 +5,7 @@ multipart, against a baseline job with a tiny video measured in the same run.
 The worker is spawned by the responder as usual; this script samples /proc/<pid>/status of every
 worker of the stack (VmHWM = peak RSS, RssAnon = private memory) until the job ends.
 
-    python3 Tests/Benchmarks/worker_rss.py [--size-mb 200] [--bin .build/release/sora]
+    python3 Tests/Benchmarks/worker_rss.py [--size-mb 200] [--threshold 64M] [--bin .build/release/sora]
 """
 import argparse
 import os
@@ -63,6 +63,7 @@ def run_job(stack, prompt):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mb", type=int, default=200)
+    ap.add_argument("--threshold", help="STORAGE_MULTIPART_THRESHOLD (default: the worker's, 64M)")
     ap.add_argument("--bin", default=str(ROOT / ".build" / "release" / "sora"))
     a = ap.parse_args()
     os.environ["SORA_BIN"] = a.bin
@@ -72,6 +73,8 @@ def main():
     env = {"STORAGE": "s3", "S3_ENDPOINT": moto.url, "S3_BUCKET": "videos", "S3_REGION": "us-east-1",
            "S3_ACCESS_KEY_ID": moto.key_id, "S3_SECRET_ACCESS_KEY": moto.secret, "S3_PATH_STYLE": "1",
            "SORA_DOWNLOAD_TIMEOUT": "600"}
+    if a.threshold:
+        env["STORAGE_MULTIPART_THRESHOLD"] = a.threshold
     st = Stack(stack_dir("rss"), free_port(), extra_env=env)
     st.start()
     try:
