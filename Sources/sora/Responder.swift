@@ -43,6 +43,8 @@ struct Responder {
         Feed.writesAfterAnswer.store(true, ordering: .relaxed)
         LibraryIndex.keepsConnection.store(true, ordering: .relaxed)
         let feed = Feed(spool: spool)
+        let feedWriter = FeedWriter(feed: feed)
+        defer { feedWriter?.stop() }
         while FCGX_Accept_r(&request) >= 0 {
             let env = { (name: String) -> String? in
                 FCGX_GetParam(name, request.envp).map { String(cString: $0) }
@@ -58,7 +60,7 @@ struct Responder {
                 if let base = body.baseAddress { _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(body.count), request.out) }
             }
             FCGX_Finish_r(&request)
-            feed.writePending()
+            if let feedWriter { feedWriter.poke() } else { feed.writePending() }
             maintenance()
         }
         return 0
