@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "EndToEnd"))
 from stack import FAST_ENV, Stack, free_port, stack_dir  # noqa: E402
+from results import record  # noqa: E402
 
 AUTH = {"Authorization": "Bearer " + FAST_ENV["SORA_ADMIN_TOKEN"]}
 
@@ -48,10 +49,16 @@ def series(port, n, method, path, body=None, headers=None, expect=200):
     return out
 
 
+def pct(xs, p):
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(len(s) * p))]
+
+
 def summary(name, xs, base):
-    p50, p95 = statistics.median(xs), sorted(xs)[int(len(xs) * 0.95) - 1]
+    p50, p95 = statistics.median(xs), pct(xs, 0.95)
     ratio = p50 / base if base else float("nan")
     print(f"{name:10s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  ×{ratio:6.1f} of static")
+    return p50, p95
 
 
 def fill_library(stack, n):
@@ -75,24 +82,28 @@ def main():
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--library", type=int, default=10000)
     a = ap.parse_args()
-    os.environ["SORA_MAX_WORKERS"] = "2"
-    stack = Stack(stack_dir("bench"), free_port())
-    os.environ["SORA_SIM_ARGS"] = "--step-delay 5 --steps 2 --quiet"
+    # Through extra_env: Stack.env() drops this process's own SORA_* variables.
+    stack = Stack(stack_dir("bench"), free_port(),
+                  extra_env={"SORA_MAX_WORKERS": "2", "SORA_SIM_ARGS": "--step-delay 5 --steps 2 --quiet"})
     stack.start()
     try:
         job = stack.generate("benchmark seed [sim:nourl]", model="seedance-2-0").json()["task_id"]
         n = a.requests
         static = series(stack.port, n, "GET", f"/status/{job}.json")
         base = statistics.median(static)
-        summary("static", static, base)
-        summary("health", series(stack.port, n, "GET", "/api/health"), base)
-        summary("status", series(stack.port, n, "GET", f"/api/status/{job}"), base)
+        _, base95 = summary("static", static, base)
+        health = summary("health", series(stack.port, n, "GET", "/api/health"), base)
+        status = summary("status", series(stack.port, n, "GET", f"/api/status/{job}"), base)
         body = json.dumps({"model": "seedance-2-0", "prompt": "benchmark [sim:nourl]"})
         gen = series(stack.port, min(n, 100), "POST", "/api/generate", body=body,
                      headers={"Content-Type": "application/json"}, expect=202)
-        summary("generate", gen, base)
+        generate = summary("generate", gen, base)
         fill_library(stack, a.library)
-        summary(f"jobs/{a.library // 1000}k", series(stack.port, min(n, 100), "GET", "/api/jobs?limit=50"), base)
+        jobs = summary(f"jobs/{a.library // 1000}k", series(stack.port, min(n, 100), "GET", "/api/jobs?limit=50"), base)
+        for what, (p50, _) in (("GET /api/health", health), ("GET /api/status", status), ("POST /api/generate", generate)):
+            record(f"{what} p50", "ms", p50, base, "static file p50")
+        record(f"GET /api/jobs?limit=50, {a.library:,} jobs: p50", "ms", jobs[0], base, "static file p50")
+        record(f"GET /api/jobs?limit=50, {a.library:,} jobs: p95", "ms", jobs[1], base95, "static file p95")
     finally:
         stack.stop()
         shutil.rmtree(stack.dir, ignore_errors=True)

@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "EndToEnd"))
 from stack import BIN, FAST_ENV, Stack, free_port, stack_dir  # noqa: E402
+from results import record  # noqa: E402
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 COMMON = "a the of in and with at on camera slow motion cinematic shot close up light".split()
@@ -125,8 +126,8 @@ def main():
     a = ap.parse_args()
     sizes = [int(x) for x in a.sizes.split(",")]
     rng = random.Random(9)
-    os.environ["SORA_SIM_ARGS"] = "--step-delay 0.05 --steps 2 --quiet"
-    stack = Stack(stack_dir("bench-library"), free_port())
+    # Through extra_env: Stack.env() drops this process's own SORA_* variables.
+    stack = Stack(stack_dir("bench-library"), free_port(), extra_env={"SORA_SIM_ARGS": "--step-delay 0.05 --steps 2 --quiet"})
     stack.start()
     rows = []
     try:
@@ -150,11 +151,16 @@ def main():
                 xs, base, cpu, body = series(stack, a.requests, "/api/jobs?limit=50" + q, static)
                 total = json.loads(body)["total"]
                 p50, p99, b50, b99 = pct(xs, 0.5), pct(xs, 0.99), pct(base, 0.5), pct(base, 0.99)
-                rows.append((size, name, p50, p99))
+                rows.append((size, name, p50, p99, b99))
                 print(f"{name:16s} {total:7d} {p50:8.2f} {p99:8.2f} {b50:7.2f}/{b99:<7.2f} {p50 / b50:10.1f}× {p99 / b99:10.1f}× {cpu:11.2f}")
     finally:
         stack.stop()
         shutil.rmtree(stack.dir, ignore_errors=True)
+    for size in sizes:  # one row a size: its slowest query kind; the target is the issue's, at 100,000 jobs
+        _, name, _, p99, b99 = max((r for r in rows if r[0] == size and "1 char" not in r[1]), key=lambda r: r[3])
+        big = size >= 100_000
+        record(f"library listing, filter and search at {size:,} jobs, p99 (worst: {name})", "ms", p99, b99, "static file p99",
+               "< 50 ms" if big else "", p99 < 50 if big else None)
     worst = max((r for r in rows if r[0] == max(sizes) and "1 char" not in r[1]), key=lambda r: r[3])
     print(f"\nworst p99 at {max(sizes):,} jobs (1-character search aside): {worst[1]} {worst[3]:.1f} ms (target < 50 ms)")
 
