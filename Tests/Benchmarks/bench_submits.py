@@ -50,7 +50,8 @@ def run(port, n, clients, make):
 
 def run_ab(port, n, clients, method, path, body, headers):
     """The same with ApacheBench: one C process on epoll. Python's 32 threads take turns on the GIL
-    (5 ms slices), which added 15-30 ms to the static file's own p99. Returns (p50, p99, seconds)."""
+    (5 ms slices), which added 15-30 ms to the static file's own p99. Returns (p50, p99, seconds).
+    ab's percentiles mean something from 100 requests up (below, its p99 is garbage)."""
     if not shutil.which("ab"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "apache2-utils"], check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as tmp:
