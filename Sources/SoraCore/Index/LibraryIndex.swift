@@ -41,6 +41,9 @@ public struct LibraryIndex: Sendable {
     /// Waits this long for another process's write before giving up (and marking the index stale).
     static let busyTimeoutMS = 5000
 
+    /// Below this much free space, rows are not written (the index is marked for a rebuild).
+    static let minimumFreeBytes: Int64 = 1 << 20
+
     // MARK: writing
 
     /// Brings the job's row up to `doc`. Call it after the status file is written. Never fails
@@ -55,6 +58,12 @@ public struct LibraryIndex: Sendable {
     }
 
     private func write(job: String, _ change: (SQLiteDatabase) throws -> Void) {
+        // Derived data never takes the last of the disk: a row grows the WAL by tens of KB, and
+        // a responder's kept connection means no close truncates it again, so it would keep the
+        // space a job's own writes need (its reserve, given up for the link).
+        if let free = FileIO.freeBytes(spool.privateDir), free < Self.minimumFreeBytes {
+            return failed("index_write_failed", job: job, error: "the disk is nearly full (\(free) bytes free)")
+        }
         guard let lock = IndexLock.take(lockPath, .shared, wait: true) else {
             return failed("index_write_failed", job: job, error: "cannot lock \(lockPath)")
         }
@@ -104,6 +113,12 @@ public struct LibraryIndex: Sendable {
         do {
             return try withConnection { db in
                 guard try built(db)?.version == IndexSchema.version else { return nil }
+                // Pages are read through `mmap` rather than copied into the connection's cache,
+                // which another process's write empties anyway. Only while reading: a mapped
+                // connection that writes grows the file with ftruncate, and reading such a hole
+                // when the disk is full (tmpfs) is a SIGBUS.
+                try db.execute("PRAGMA mmap_size = \(Self.mappedBytes)")
+                defer { _ = try? db.execute("PRAGMA mmap_size = 0") }
                 return try body(db)
             } ?? nil
         } catch {
@@ -161,8 +176,7 @@ public struct LibraryIndex: Sendable {
         }
     }
 
-    /// Opens the index; nil when the file does not exist. Pages are read through `mmap` rather
-    /// than copied into the connection's cache, which another process's write empties anyway.
+    /// Opens the index; nil when the file does not exist.
     func connect() throws -> SQLiteDatabase? {
         guard let db = try SQLiteDatabase(path: path, create: false) else { return nil }
         // Keep the -wal and -shm files when the last connection closes: each short connection
@@ -174,8 +188,7 @@ public struct LibraryIndex: Sendable {
         var persist: Int32 = 1
         sqlite3_file_control(db.handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         // No fsync: the index is rebuilt after a reboot, the only time unsynced writes are lost.
-        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 0"
-                       + "; PRAGMA mmap_size = \(Self.mappedBytes)")
+        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMS); PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 0")
         return db
     }
 

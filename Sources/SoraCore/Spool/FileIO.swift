@@ -154,6 +154,12 @@ public enum FileIO {
         return n
     }
 
+    /// Bytes an unprivileged writer may still use on the filesystem holding `path`.
+    public static func freeBytes(_ path: String) -> Int64? {
+        var s = statvfs()
+        return statvfs(path, &s) == 0 ? Int64(s.f_bavail) * Int64(s.f_frsize) : nil
+    }
+
     public static func size(_ path: String) -> Int64? {
         var st = stat()
         return stat(path, &st) == 0 ? Int64(st.st_size) : nil
