@@ -105,7 +105,7 @@ private let ledgerTallies = Mutex<[String: LedgerTally]>([:])
 /// One ledger file as far as this process has read it, with its sums in ten-thousandths of a USD
 /// (prices are rounded to that), so adding and taking back a job's amount never drifts.
 struct LedgerTally {
-    var file: (dev: UInt64, ino: UInt64) = (0, 0)
+    var file: FileIdentity?
     var offset = 0
     var last: [String: (op: Ledger.Op, units: Int64)] = [:]
     var spent: Int64 = 0
@@ -120,9 +120,9 @@ struct LedgerTally {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return }
-        if (UInt64(st.st_dev), UInt64(st.st_ino)) != file || Int(st.st_size) < offset {
+        if FileIdentity(st) != file || Int(st.st_size) < offset {
             self = LedgerTally()
-            file = (UInt64(st.st_dev), UInt64(st.st_ino))
+            file = FileIdentity(st)
         }
         let size = Int(st.st_size)
         guard size > offset else { return }
