@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "EndToEnd"))
 from stack import FAST_ENV, Stack, free_port, stack_dir  # noqa: E402
-from results import record  # noqa: E402
+from results import percentile, record  # noqa: E402
 
 AUTH = {"Authorization": "Bearer " + FAST_ENV["SORA_ADMIN_TOKEN"]}
 
@@ -49,13 +49,8 @@ def series(port, n, method, path, body=None, headers=None, expect=200):
     return out
 
 
-def pct(xs, p):
-    s = sorted(xs)
-    return s[min(len(s) - 1, int(len(s) * p))]
-
-
 def summary(name, xs, base):
-    p50, p95 = statistics.median(xs), pct(xs, 0.95)
+    p50, p95 = statistics.median(xs), percentile(xs, 0.95)
     ratio = p50 / base if base else float("nan")
     print(f"{name:10s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  ×{ratio:6.1f} of static")
     return p50, p95

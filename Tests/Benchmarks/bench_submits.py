@@ -68,10 +68,6 @@ def run_ab(port, n, clients, method, path, body, headers):
     return float(pct["50"]), float(pct["99"]), float(re.search(r"Time taken for tests:\s+([\d.]+)", out)[1])
 
 
-def p(xs, q):
-    return sorted(xs)[min(len(xs) - 1, int(len(xs) * q))]
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=1000)
@@ -82,7 +78,7 @@ def main():
     ap.add_argument("--churn", action="store_true", help="jobs that end at once: worker start-up competes with the submits")
     a = ap.parse_args()
     os.environ["SORA_BIN"] = a.bin
-    from results import record
+    from results import percentile as p, record
     from stack import FAST_ENV, Stack, free_port, stack_dir
     # Jobs as long as real ones (minutes), followed at the production poll pace: the 50 workers
     # spend the burst waiting, as they would. `--churn` makes every job end within a second

@@ -13,6 +13,12 @@ import sys
 FILE = pathlib.Path(os.environ.get("SORA_BENCH_RESULTS") or pathlib.Path(__file__).resolve().parents[1] / "artifacts" / "bench.jsonl")
 
 
+def percentile(xs, q):
+    """The value at fraction q (0.99 for p99) of the sorted sample, the index clamped to it."""
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(len(s) * q))]
+
+
 def record(what, unit, value, baseline=None, baseline_name="", target="", ok=None, ratio=None):
     """Appends one row. `ratio` defaults to value / baseline."""
     FILE.parent.mkdir(parents=True, exist_ok=True)
