@@ -7,9 +7,12 @@ VAR       ?= $(CURDIR)/var/run
 RUN_BIN   := $(CURDIR)/.build/release/sora
 # Size-minded release flags (issue 9: ≤ 20 MB stripped): lld (shipped with the toolchain) drops
 # unused sections, export no symbols (nothing loads the binary as a
-# library) and pack relative relocations (DT_RELR, glibc ≥ 2.36: Debian 12, Ubuntu 22.10).
+# library), pack relative relocations (DT_RELR, glibc ≥ 2.36: Debian 12, Ubuntu 22.10), and
+# put the functions a worker runs together (packaging/worker-order.txt, `make worker-order`), so
+# the kernel's fault-around maps less of the binary into each worker.
 RELEASE   := swift build -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
-             -Xlinker --gc-sections -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs
+             -Xlinker --gc-sections -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs \
+             -Xlinker --symbol-ordering-file=$(CURDIR)/packaging/worker-order.txt -Xlinker --no-warn-symbol-ordering
 APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev libsqlite3-dev spawn-fcgi fcgiwrap pkg-config curl python3
 # Test-only: the browser, a CJK font for readable screenshots, ffmpeg for the sample videos' recipe.
 TEST_APT  := chromium fonts-wqy-microhei wrk apache2-utils
@@ -24,7 +27,7 @@ POLLER_MINUTES ?= 10
 # The simulated upstream under `make run`: a short but visible generation (~30 s).
 RUN_SIM_ARGS ?= --step-delay 3 --steps 10
 
-.PHONY: run stop test deps venv build build-release node stamp bench clean deb tarball test-package
+.PHONY: run stop test deps venv build build-release node stamp bench clean deb tarball test-package worker-order
 
 ## Install missing Debian packages (needs root or sudo) and Python test packages.
 deps:
@@ -91,6 +94,10 @@ bench: build-release venv
 	$(PY) Tests/Benchmarks/worker_rss.py
 	$(PY) Tests/Benchmarks/poller_cost.py --minutes $(POLLER_MINUTES)
 	@echo; echo "make bench: one table (ratios against baselines measured in this run)"; $(PY) Tests/Benchmarks/results.py
+
+## Rewrite packaging/worker-order.txt from workers run under callgrind (after changing the worker).
+worker-order: build-release venv
+	$(PY) packaging/worker-order.py
 
 ## Name the page's assets by their content hash in www/index.html (after changing www/js or www/css).
 stamp:

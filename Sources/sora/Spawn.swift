@@ -115,6 +115,9 @@ enum Spawner {
             }
         }
         if out["PATH"] == nil { out["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+        // Debian's libcurl uses OpenSSL but loads GnuTLS through librtmp, whose constructor would
+        // initialise it in every worker for nothing (about 0.7 MiB of RSS). rtmp:// is never fetched.
+        out["GNUTLS_NO_IMPLICIT_INIT"] = "1"
         return out
     }
 }

@@ -53,6 +53,8 @@ def test_worker_is_detached_with_clean_fds_and_env(sim):
     names = {e.split("=", 1)[0] for e in env if e}
     assert not any(n.startswith("HTTP_") for n in names), names
     assert "SORA_CONFIG" in names
+    # GnuTLS (loaded by Debian's libcurl through librtmp, unused) is not initialised in workers.
+    assert "GNUTLS_NO_IMPLICIT_INIT=1" in env
     # Background work yields the CPU to the responders (nice 10), which keep their own.
     # (Set in the child before exec, so from the moment the worker shows up as one.)
     assert os.getpriority(os.PRIO_PROCESS, pid) == 10
