@@ -242,6 +242,11 @@ def wait_for(pred, timeout=20, what="condition"):
     raise AssertionError(f"{what} not met within {timeout}s")
 
 
+# The stack directories this process made: the test session removes them when every test passed,
+# and keeps them all, logs included, when one failed (or with SORA_KEEP_STACKS=1).
+made_dirs = []
+
+
 def stack_dir(name):
     """A state directory nginx's unprivileged workers can traverse (pytest's own tmp is 0700).
     SORA_STACKS_DIR puts it elsewhere: `make bench` keeps its stacks beside the checkout, on the
@@ -253,6 +258,7 @@ def stack_dir(name):
         os.chmod(root, 0o755)
     d = tempfile.mkdtemp(prefix=f"sora-e2e-{name}-", dir=root or None)
     os.chmod(d, 0o755)
+    made_dirs.append(d)
     return d
 
 
