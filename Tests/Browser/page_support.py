@@ -64,6 +64,10 @@ def stack_under_test(request):
             yield st.base + "/", st.sim
         finally:
             st.stop()
+            # Stopped after the session's end, so removed here, as the end-to-end stacks are.
+            if request.session.testsfailed == 0 and os.environ.get("SORA_KEEP_STACKS") != "1":
+                import shutil
+                shutil.rmtree(state, ignore_errors=True)
     return _shared(request, "stack", make)
 
 
