@@ -7,6 +7,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A request body for `HTTPClient`: nothing, bytes in memory, or a slice of a file streamed from
 /// disk (uploads of large videos never load the file into memory).
@@ -92,20 +93,54 @@ public struct HTTPHandlers {
     public init() {}
 }
 
-/// A thin, synchronous libcurl client. One `perform` per transfer; no shared state between
-/// transfers, so it is safe to use from any single thread.
+/// A thin, synchronous libcurl client. One `perform` per transfer, each on a fresh connection
+/// closed after it; safe to use from several threads.
 public enum HTTPClient {
     /// Runs `curl_global_init` once; call before starting threads (the worker calls it at start).
     public static func globalInit() { _ = globalInitOnce }
     private static let globalInitOnce: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
+    /// One easy handle kept between transfers (`curl_easy_reset` clears its options), because
+    /// libcurl caches the parsed CA store in it: parsing Debian's 140 certificates costs about
+    /// 30 ms of CPU, which every poll over TLS paid before. A thread that finds it taken makes
+    /// its own for that transfer.
+    private struct Easy: @unchecked Sendable { let handle: UnsafeMutableRawPointer }
+    private static let kept = Mutex<Easy?>(nil)
+
+    /// libcurl keeps that store only when it verifies against a bundle file alone, and Debian's
+    /// also names /etc/ssl/certs, a directory of the same certificates. So where the built-in
+    /// bundle is readable, the directory is left out; elsewhere libcurl's defaults stay.
+    private static let bundleOnly: Bool = {
+        guard let easy = curl_easy_init() else { return false }
+        defer { curl_easy_cleanup(easy) }
+        var path: UnsafeMutablePointer<CChar>? = nil
+        guard sora_curl_get_string(easy, CURLINFO_CAINFO, &path) == CURLE_OK, let path else { return false }
+        return access(path, R_OK) == 0
+    }()
+
+    private static func takeHandle() -> UnsafeMutableRawPointer? {
+        if let easy = kept.withLock({ slot in slot.take() }) {
+            curl_easy_reset(easy.handle)
+            return easy.handle
+        }
+        return curl_easy_init()
+    }
+
+    private static func giveBack(_ handle: UnsafeMutableRawPointer) {
+        let spare = kept.withLock { slot -> Easy? in
+            if slot == nil { slot = Easy(handle: handle); return nil }
+            return Easy(handle: handle)
+        }
+        if let spare { curl_easy_cleanup(spare.handle) }
+    }
+
     /// Performs one request, streaming the response body to `handlers.data`.
     public static func perform(_ request: HTTPRequest, handlers: HTTPHandlers) -> HTTPOutcome {
         globalInit()
-        guard let easy = curl_easy_init() else {
+        guard let easy = takeHandle() else {
             return HTTPOutcome(head: nil, curlCode: 2, errorMessage: "curl_easy_init failed", abortedByCaller: false, bytesReceived: 0)
         }
-        defer { curl_easy_cleanup(easy) }
+        defer { giveBack(easy) }
         let box = TransferBox(handlers: handlers, followsRedirects: request.followRedirects)
         let unmanaged = Unmanaged.passRetained(box)
         defer { unmanaged.release() }
@@ -126,6 +161,11 @@ public enum HTTPClient {
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errPtr in
             sora_curl_set_string(easy, CURLOPT_URL, request.url)
             sora_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
+            // A connection is never reused: libcurl resends a request whose reused connection
+            // died before any answer, and a create resent that way could be paid twice.
+            sora_curl_set_long(easy, CURLOPT_FRESH_CONNECT, 1)
+            sora_curl_set_long(easy, CURLOPT_FORBID_REUSE, 1)
+            if bundleOnly { sora_curl_set_string(easy, CURLOPT_CAPATH, nil) }
             sora_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
             sora_curl_set_long(easy, CURLOPT_MAXREDIRS, 5)
             sora_curl_set_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
