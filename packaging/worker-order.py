@@ -57,6 +57,7 @@ def run_jobs(wrapper, work, env, models, prompt):
             assert doc["status"] == "succeeded", doc
     finally:
         st.stop()
+        shutil.rmtree(st.dir, ignore_errors=True)
 
 
 def main():
@@ -79,10 +80,7 @@ def main():
         from doubles import Moto
         moto = Moto()
         try:
-            s3 = {"SORA_POLL_INTERVAL": "1", "STORAGE": "s3", "S3_ENDPOINT": moto.url, "S3_BUCKET": "videos",
-                  "S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": moto.key_id,
-                  "S3_SECRET_ACCESS_KEY": moto.secret, "S3_PATH_STYLE": "1",
-                  "STORAGE_MULTIPART_THRESHOLD": "5M"}
+            s3 = moto.storage_env(SORA_POLL_INTERVAL="1", STORAGE_MULTIPART_THRESHOLD="5M")
             run_jobs(wrapper, work, s3, MODELS[:2], "to S3 in parts [sim:big=12]")
         finally:
             moto.stop()

@@ -70,9 +70,7 @@ def main():
     from doubles import Moto
     from stack import Stack, free_port, stack_dir
     moto = Moto()
-    env = {"STORAGE": "s3", "S3_ENDPOINT": moto.url, "S3_BUCKET": "videos", "S3_REGION": "us-east-1",
-           "S3_ACCESS_KEY_ID": moto.key_id, "S3_SECRET_ACCESS_KEY": moto.secret, "S3_PATH_STYLE": "1",
-           "SORA_DOWNLOAD_TIMEOUT": "600"}
+    env = moto.storage_env(SORA_DOWNLOAD_TIMEOUT="600")
     if a.threshold:
         env["STORAGE_MULTIPART_THRESHOLD"] = a.threshold
     st = Stack(stack_dir("rss"), free_port(), extra_env=env)

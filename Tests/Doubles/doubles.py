@@ -113,6 +113,11 @@ class Moto:
                                aws_secret_access_key=self.secret, region_name="us-east-1")
         self.s3.create_bucket(Bucket="videos")
 
+    def storage_env(self, **extra):
+        """The settings that make a stack keep its videos in this server's `videos` bucket."""
+        return {"STORAGE": "s3", "S3_ENDPOINT": self.url, "S3_BUCKET": "videos", "S3_REGION": "us-east-1",
+                "S3_ACCESS_KEY_ID": self.key_id, "S3_SECRET_ACCESS_KEY": self.secret, "S3_PATH_STYLE": "1", **extra}
+
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)

@@ -4,15 +4,14 @@ import shutil
 
 import pytest
 
-import stack as stack_module
-from stack import Stack, free_port, stack_dir
+from stack import Stack, free_port, made_dirs, stack_dir
 
 
 def pytest_sessionfinish(session, exitstatus):
     """The stacks of a run go when every test passed (the session stack is stopped by then) and
     stay for a look when one failed; left alone, they had piled up to 1 GB in /tmp."""
     if exitstatus == 0 and os.environ.get("SORA_KEEP_STACKS") != "1":
-        for d in stack_module.made_dirs:
+        for d in made_dirs:
             shutil.rmtree(d, ignore_errors=True)
 
 

@@ -28,9 +28,7 @@ def moto():
 
 
 def s3_env(moto, **extra):
-    return {"STORAGE": "s3", "S3_ENDPOINT": moto.url, "S3_BUCKET": "videos", "S3_REGION": "us-east-1",
-            "S3_ACCESS_KEY_ID": moto.key_id, "S3_SECRET_ACCESS_KEY": moto.secret, "S3_PATH_STYLE": "1",
-            "STORAGE_RETRY_BASE_MS": "20", **extra}
+    return moto.storage_env(**{"STORAGE_RETRY_BASE_MS": "20", **extra})
 
 
 def run_stack(env):
