@@ -47,7 +47,9 @@ func loadConfig() -> Config {
         let bytes = FileIO.readFD(0, limit: 64 << 10)
         for (k, v) in Config.parseEnvFile(String(decoding: bytes, as: UTF8.self)) where Config.isSecret(k) || env[k] == nil { env[k] = v }
     }
-    return Config.load(environment: env)
+    let config = Config.load(environment: env)
+    HTTPClient.trust(caFile: config.caFile)
+    return config
 }
 
 struct FCGI: ParsableCommand {

@@ -249,6 +249,7 @@ export const STRINGS = {
   'fail.upstream.task_unknown': 'The provider no longer knows this task.',
   'fail.upstream.task_expired': 'The task expired at the provider before it finished.',
   'fail.upstream.unreachable': 'The provider could not be reached.',
+  'fail.upstream.tls_failed': 'The provider’s certificate is not trusted here; nothing was sent.',
   'fail.upstream.error_in_stream': 'The provider reported an error while generating.',
   'fail.ambiguous.create_timeout': 'Submitting got no answer within {seconds}; whether the provider accepted the job is unknown.',
   'fail.ambiguous.create_cut': 'The connection broke while submitting; whether the provider accepted the job is unknown.',

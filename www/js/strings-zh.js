@@ -1,4 +1,4 @@
-// Chinese, the default. Same keys and placeholders as every other table (strings.test.mjs checks).
+// Chinese, the default (strings.test.mjs checks every table has the same keys).
 export const STRINGS = {
   'app.title': '视频生成',
   'app.skip': '跳到提示词',
@@ -155,7 +155,7 @@ export const STRINGS = {
   'api.unauthorized': '请先登录',
   'api.bad_password': '密码不正确',
   'api.too_many_attempts': '尝试次数过多，请 {retry_after} 后再试',
-  'api.cross_site': '请求被拒绝：来自其他网站（跨站请求）。请直接在本页面操作。',
+  'api.cross_site': '请求被拒绝：来自其他网站（跨站请求），请在本页面操作。',
   'api.method_not_allowed': '不支持这个操作',
   'api.internal': '服务器内部错误',
   'api.upstream_unreachable': '无法连接上游，取消未送达',
@@ -229,7 +229,7 @@ export const STRINGS = {
   'fail.title.interrupted': '任务被中断',
   'fail.title.unknown': '生成失败',
   'fail.hint.moderation': '请修改后重新生成：去掉真实人物、名人、暴力、色情和版权角色，用中性的描述。',
-  'fail.hint.upstream': '上游的错误。请稍后再试；一直出现请检查额度、密钥和模型。',
+  'fail.hint.upstream': '上游错误。请稍后再试；仍出现请检查额度、密钥和模型。',
   'fail.hint.ambiguous': '为免重复扣费没有重新提交。重新生成前请先在上游控制台确认。',
   'fail.hint.timeout': '可稍后在视频库查看，或重新生成。',
   'fail.hint.stream_cut': '常见原因是内容审核，也可能是网络中断。建议调整提示词后重新生成。',
@@ -249,6 +249,7 @@ export const STRINGS = {
   'fail.upstream.task_unknown': '上游查不到这个任务。',
   'fail.upstream.task_expired': '任务在上游过期，没有完成。',
   'fail.upstream.unreachable': '无法连接到上游。',
+  'fail.upstream.tls_failed': '上游证书不受信任，请求未发出。',
   'fail.upstream.error_in_stream': '上游在生成过程中报告了错误。',
   'fail.ambiguous.create_timeout': '提交 {seconds} 无答复，不确定上游是否已接受任务。',
   'fail.ambiguous.create_cut': '提交时连接中断，不确定上游是否已接受任务。',

@@ -23,6 +23,9 @@ public struct Config: Sendable {
     public var baseURL: String
     /// True when the upstream is the built-in simulator (`SORA_SIMULATED=1`); shown on the page.
     public var simulated: Bool
+    /// `SORA_CA_FILE`: a PEM bundle that TLS servers are verified against instead of the system's
+    /// (a private CA, a TLS-inspecting proxy). Applied process-wide (`HTTPClient.trust`).
+    public var caFile: String?
     public var spoolDir: String
     public var mediaDir: String
     /// URL prefix under which nginx serves `mediaDir` (`/media`).
@@ -96,6 +99,10 @@ public struct Config: Sendable {
             r.problem("SORA_API_KEY", "not set: generations will fail with kind \"config\"")
         }
         if URLOrigin(baseURL) == nil { r.problem("SORA_BASE_URL", "not an http(s) URL") }
+        let caFile = r.value("SORA_CA_FILE")
+        if let ca = caFile, access(ca, R_OK) != 0 {
+            r.problem("SORA_CA_FILE", "cannot read \(ca): connections to TLS servers will fail before sending anything")
+        }
         let catalogPath = r.value("SORA_CATALOG")
         var catalog = ModelCatalog.standard
         if let path = catalogPath {
@@ -122,7 +129,7 @@ public struct Config: Sendable {
         let big = 1_000_000_000
         let config = Config(
             apiKey: apiKey, baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
-            simulated: r.bool("SORA_SIMULATED", default: false),
+            simulated: r.bool("SORA_SIMULATED", default: false), caFile: caFile,
             spoolDir: r.string("SORA_SPOOL_DIR", default: "/var/lib/sora-fcgi/spool"),
             mediaDir: r.string("SORA_MEDIA_DIR", default: "/var/lib/sora-fcgi/media"),
             mediaURLPrefix: r.string("SORA_MEDIA_URL_PREFIX", default: "/media"),

@@ -79,6 +79,11 @@ public struct HTTPOutcome: Sendable {
     public var timedOut: Bool { curlCode == 28 }
     /// `CURLE_COULDNT_CONNECT`/`RESOLVE_HOST` and similar failures before any answer.
     public var couldNotConnect: Bool { [5, 6, 7].contains(curlCode) }
+    /// The TLS handshake failed (`CURLE_PEER_FAILED_VERIFICATION` 60, `SSL_CONNECT_ERROR` 35, an
+    /// unreadable CA file 77, …): it comes before the request, so nothing was sent.
+    public var tlsFailed: Bool { [35, 58, 59, 60, 77, 83, 90, 91].contains(curlCode) }
+    /// The request never left this machine: a create that ended so can't have been billed.
+    public var neverSent: Bool { couldNotConnect || tlsFailed }
 }
 
 /// Callbacks a streaming transfer drives. All run on the calling thread, inside `perform`.
@@ -117,6 +122,13 @@ public enum HTTPClient {
         guard sora_curl_get_string(easy, CURLINFO_CAINFO, &path) == CURLE_OK, let path else { return false }
         return access(path, R_OK) == 0
     }()
+
+    /// `SORA_CA_FILE`: the bundle every transfer of this process verifies against instead of the
+    /// system's. Set once after the settings are read. It is process-wide, like `SSL_CERT_FILE`,
+    /// because the gateway, its media links and the object store all need the same trust (and
+    /// Debian's libcurl names its own bundle, so OpenSSL's variables never reach it).
+    public static func trust(caFile: String?) { trustedCAFile.withLock { $0 = caFile } }
+    private static let trustedCAFile = Mutex<String?>(nil)
 
     private static func takeHandle() -> UnsafeMutableRawPointer? {
         if let easy = kept.withLock({ slot in slot.take() }) {
@@ -165,7 +177,12 @@ public enum HTTPClient {
             // died before any answer, and a create resent that way could be paid twice.
             sora_curl_set_long(easy, CURLOPT_FRESH_CONNECT, 1)
             sora_curl_set_long(easy, CURLOPT_FORBID_REUSE, 1)
-            if bundleOnly { sora_curl_set_string(easy, CURLOPT_CAPATH, nil) }
+            if let ca = trustedCAFile.withLock({ $0 }) {
+                sora_curl_set_string(easy, CURLOPT_CAINFO, ca)
+                sora_curl_set_string(easy, CURLOPT_CAPATH, nil)
+            } else if bundleOnly {
+                sora_curl_set_string(easy, CURLOPT_CAPATH, nil)
+            }
             sora_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
             sora_curl_set_long(easy, CURLOPT_MAXREDIRS, 5)
             sora_curl_set_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")

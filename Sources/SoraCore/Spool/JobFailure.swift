@@ -27,3 +27,11 @@ public struct JobFailure: Codable, Sendable, Equatable, Error {
         detail = try c.decodeIfPresent(String.self, forKey: .detail)
     }
 }
+
+extension JobFailure {
+    /// A create that never left this machine (`HTTPOutcome.neverSent`): nothing was billed.
+    /// `tls_failed` usually means a certificate this machine doesn't trust (`SORA_CA_FILE`).
+    public static func notSent(_ outcome: HTTPOutcome) -> JobFailure {
+        JobFailure(.upstream, outcome.tlsFailed ? "tls_failed" : "unreachable", [:], detail: outcome.errorMessage)
+    }
+}

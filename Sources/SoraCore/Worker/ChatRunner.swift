@@ -139,11 +139,11 @@ struct ChatRunner {
 
         guard status == 200 else {
             if outcome.head == nil {
-                if outcome.couldNotConnect {
+                if outcome.neverSent {
                     job.state.create = .refused
                     worker.persist(job)
                     worker.release(job)
-                    worker.fail(&job, JobFailure(.upstream, "unreachable", [:], detail: outcome.errorMessage))
+                    worker.fail(&job, .notSent(outcome))
                 } else if outcome.timedOut {
                     job.state.create = .ambiguous
                     worker.persist(job)

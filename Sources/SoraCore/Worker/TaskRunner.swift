@@ -116,12 +116,12 @@ struct TaskRunner {
                                                                        "host": URLOrigin(request.url)?.host ?? ""])
             let (outcome, answer) = exchange(request, auth: auth, timeout: config.createTimeout)
             guard let answer else {
-                if outcome.couldNotConnect {
+                if outcome.neverSent {
                     // Nothing reached the upstream: no task, nothing billed.
                     job.state.create = .refused
                     worker.persist(job)
                     worker.release(job)
-                    worker.fail(&job, JobFailure(.upstream, "unreachable", [:], detail: outcome.errorMessage))
+                    worker.fail(&job, .notSent(outcome))
                     return false
                 }
                 let code = outcome.timedOut ? "create_timeout" : "create_cut"

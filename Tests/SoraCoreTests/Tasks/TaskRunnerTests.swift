@@ -113,6 +113,18 @@ import Testing
         #expect(http.seen.isEmpty)
     }
 
+    @Test func anUntrustedCertificateEndsTheJobUnbilledBecauseNothingWasSent() throws {
+        let id = try newJob()
+        http.on("POST", "/contents/generations/tasks", .fail(60, "SSL certificate problem: self-signed certificate in certificate chain"))
+        run(id)
+        let d = doc(id)
+        #expect(d.status == .failed && d.error?.kind == .upstream && d.error?.code == "tls_failed")
+        #expect(d.costState == .released && d.costUSD == 0)
+        #expect(spool.readState(id).create == .refused)
+        // Not ambiguous: no task search, no second create.
+        #expect(creates() == 1 && http.requests("GET", "tasks?").isEmpty)
+    }
+
     @Test func aServerErrorAtCreateIsAmbiguous() throws {
         let id = try newJob(#"{"model":"wan-2-7-t2v","prompt":"a fox"}"#)
         http.on("POST", "video-synthesis", ScriptedTransport.json(500, #"{"code":"InternalError","message":"oops","request_id":"r"}"#))

@@ -51,6 +51,15 @@ import Testing
         #expect(d.phase == .failed && d.stage.isEmpty == false && !d.stage.contains("等待"))
     }
 
+    @Test func aTLSFailureBeforeTheStreamIsNotBilled() throws {
+        let id = try job()
+        http.on("POST", "/chat/completions", .fail(60, "SSL certificate problem: unable to get local issuer certificate"))
+        run(id)
+        let d = try #require(spool.readStatus(id))
+        #expect(d.error?.kind == .upstream && d.error?.code == "tls_failed")
+        #expect(d.costState == .released && d.costUSD == 0)
+    }
+
     @Test func noUpstreamURLReachesTheStatusFile() throws {
         let id = try job()
         http.on("POST", "/chat/completions", ScriptedTransport.json(200, #"{"object":"chat.completion","choices":[{"message":{"content":"[点击这里](\#(Self.link))"},"finish_reason":"stop"}]}"#))
