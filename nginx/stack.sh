@@ -118,7 +118,7 @@ if ! env -i PATH=/usr/bin:/bin SORA_API_KEY="${SORA_API_KEY:-}" SORA_CONFIG="${S
         > "$dir/sim.out" 2> "$dir/sim.log" < /dev/null &
     echo $! > "$dir/sim.pid"
     for _ in $(seq 100); do grep -q 'listening on' "$dir/sim.out" && break; sleep 0.1; done
-    simurl=$(grep -o 'http://[0-9.:]*' "$dir/sim.out" | head -1)
+    simurl=$(grep -o 'https\?://[0-9.:]*' "$dir/sim.out" | head -1)
     [ -n "$simurl" ] || { echo "stack.sh: simulator did not start:" >&2; cat "$dir/sim.log" >&2; exit 1; }
     echo "$simurl" > "$dir/sim.url"
 fi

@@ -20,6 +20,29 @@ OSS_BUCKET = "examplebucket"
 OSS_REGION = "cn-hangzhou"
 
 
+def make_pki(d):
+    """A CA and a certificate for 127.0.0.1 (and localhost) it signed, EC P-256, valid two days, in
+    directory `d`: ca.pem, server.pem, server.key; readable by all (a stack's processes may run
+    as another user). For the simulator's --tls-cert and the worker's SORA_CA_FILE."""
+    d = str(d)
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *ec, "-days", "2", "-subj", "/CN=sora-fcgi test CA", "-keyout", "ca.key", "-out", "ca.pem",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    openssl("req", *ec, "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
+    for name in os.listdir(d):
+        os.chmod(os.path.join(d, name), 0o644)
+    os.chmod(d, 0o755)
+    return d
+
+
 class OSSDouble:
     """A running oss_double.py process plus helpers for its control API."""
 

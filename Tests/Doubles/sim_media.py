@@ -25,6 +25,7 @@ import os
 import re
 import select
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -282,8 +283,8 @@ class MediaServer(ThreadingHTTPServer):
         self.gateway = gateway
 
     def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
+            return  # ssl: a client that refused our certificate
         super().handle_error(request, client_address)
 
 

@@ -32,9 +32,11 @@ Run
                      /_sim/stats). It is a second listener, i.e. another origin than the API.
 --videos-content M   /v1/videos/{id}/content streams the bytes (proxy, default) or answers
                      302 to a signed link on the media origin (redirect)
+--tls-cert FILE      speak HTTPS on both listeners with this PEM certificate chain (and
+--tls-key FILE       its key); links and the printed URL then start with https://
 --state-file keeps only the chat flavour's data; tasks and their links live in memory.
 
-Once listening it prints exactly one line to stdout: `sora-sim listening on http://HOST:PORT`
+Once listening it prints exactly one line to stdout: `sora-sim listening on http(s)://HOST:PORT`
 (the real port). SIGTERM or SIGINT stop it with exit status 0; open streams are dropped.
 
 Endpoints
@@ -63,7 +65,9 @@ Task dialects, same port and key (details in each module's docstring):
   /v1/videos redirects OSS V1-style; any request with `Authorization` → 400 InvalidArgument
 
 /_sim/stats never holds the key or image bytes:
-  {"submissions": N, "downloads": N (video GETs), "links": N, "rejected": N,
+  {"connections": N, "http_requests": N (on the API listener: equal unless a client reuses
+   connections; a failed TLS handshake counts a connection and no request),
+   "submissions": N, "downloads": N (video GETs), "links": N, "rejected": N,
    "rejections": [{"status", "reason", "time", "time_iso"}],      # not submissions
    "requests": [{"n", "model", "prompt", "has_image", "image_kind": "data_uri"|"url"|null,
                  "image_mime", "image_bytes", "authorization_ok": true, "time" (epoch s),
@@ -207,6 +211,7 @@ import re
 import select
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -468,6 +473,8 @@ class Sim:
             self.tasks.register(dialect)
 
     def _zero(self):
+        self.connections = 0
+        self.http_requests = 0
         self.submissions = 0
         self.requests = []
         self.rejections = []
@@ -525,7 +532,8 @@ class Sim:
 
     def stats(self):
         with self.lock:
-            chat = {"submissions": self.submissions, "requests": [dict(r) for r in self.requests],
+            chat = {"connections": self.connections, "http_requests": self.http_requests,
+                    "submissions": self.submissions, "requests": [dict(r) for r in self.requests],
                     "rejected": len(self.rejections), "rejections": list(self.rejections),
                     "downloads": self.downloads, "links": len(self.links)}
         chat.update(self.tasks.stats())
@@ -903,6 +911,11 @@ class Handler(BaseHTTPRequestHandler):
     def sim(self):
         return self.server.sim
 
+    def setup(self):
+        super().setup()
+        with self.sim.lock:
+            self.sim.connections += 1
+
     def log_message(self, fmt, *args):
         if not self.sim.quiet:
             sys.stderr.write("sora-sim %s %s\n" % (now_iso(), fmt % args))
@@ -980,6 +993,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, method):
         path = urlsplit(self.path).path
+        with self.sim.lock:
+            self.sim.http_requests += 1
         try:
             if method == "POST" and path in ("/v1/chat/completions", "/chat/completions"):
                 return self.chat()
@@ -1323,9 +1338,17 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         # A client dropping its (keep-alive) connection is normal, not worth a traceback.
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
+            return  # ssl: a client that refused our certificate
         super().handle_error(request, client_address)
+
+
+def serve_tls(server, cert, key):
+    """HTTPS on `server`'s socket. The handshake runs in the connection's own thread, at its first
+    read, so a client that stalls or refuses the certificate holds up no one else."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
 
 
 def main(argv=None):
@@ -1344,23 +1367,32 @@ def main(argv=None):
     ap.add_argument("--media-port", type=int, default=0, help="port of the media origin (0: a free one)")
     ap.add_argument("--videos-content", choices=("proxy", "redirect"), default="proxy",
                     help="/v1/videos/{id}/content streams the bytes (proxy) or answers 302 to the media origin")
+    ap.add_argument("--tls-cert", help="PEM certificate chain: both listeners speak HTTPS")
+    ap.add_argument("--tls-key", help="the certificate's PEM key")
     args = ap.parse_args(argv)
     if args.steps < 0 or args.step_delay < 0:
         ap.error("--steps and --step-delay must not be negative")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
+    scheme = "https" if args.tls_cert else "http"
 
     if ":" in args.host:
         Server.address_family = socket.AF_INET6
     server = Server((args.host, args.port), Handler)
+    if args.tls_cert:
+        serve_tls(server, args.tls_cert, args.tls_key)
     sim = Sim(args)
     server.sim = sim
     port = server.server_address[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     if not sim.public_base:
-        sim.public_base = f"http://{host}:{port}"
+        sim.public_base = f"{scheme}://{host}:{port}"
     media_host = args.media_host or args.host
     media = MediaServer((media_host, args.media_port), sim.tasks)
+    if args.tls_cert:
+        serve_tls(media, args.tls_cert, args.tls_key)
     shown = f"[{media_host}]" if ":" in media_host else media_host
-    sim.tasks.media_base = f"http://{shown}:{media.server_address[1]}"
+    sim.tasks.media_base = f"{scheme}://{shown}:{media.server_address[1]}"
     threading.Thread(target=media.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
 
     stop = threading.Event()
@@ -1368,7 +1400,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
-    print(f"sora-sim listening on http://{host}:{port}", flush=True)
+    print(f"sora-sim listening on {scheme}://{host}:{port}", flush=True)
     while not stop.wait(0.5):
         pass
     sim.stopping.set()  # wakes streams that are pausing or stalling

@@ -55,7 +55,7 @@ def start_sim(*extra):
     ready, _, _ = select.select([proc.stdout], [], [], 15)
     assert ready, "sim did not start"
     line = proc.stdout.readline().strip()
-    m = re.fullmatch(r"sora-sim listening on (http://127\.0\.0\.1:(\d+))", line)
+    m = re.fullmatch(r"sora-sim listening on (https?://127\.0\.0\.1:(\d+))", line)
     assert m, line
     assert m.group(2) != "0"
     return proc, m.group(1)

@@ -980,3 +980,35 @@ def test_state_machine_on_an_injected_clock():
     assert gw.advance(stuck)["status"] == "queued"
     now[0] += 1
     assert gw.advance(stuck)["status"] == "expired" and stuck["ended_at"] == stuck["created_at"] + 3600
+
+
+# ------------------------------------------------------------------ HTTPS (--tls-cert)
+
+def test_tls_listeners_serve_the_vendor_client_and_survive_a_refused_handshake(tmp_path):
+    """Both listeners speak HTTPS with --tls-cert: the official openai client, trusting only the
+    test CA, creates, polls and downloads a video (the content redirect goes to the media
+    origin, over TLS too); a client that refuses the certificate leaves the sim serving."""
+    import httpx
+    from doubles import make_pki
+    pki = make_pki(tmp_path)
+    ca = os.path.join(pki, "ca.pem")
+    proc, base = start_sim("--step-delay", "0.05", "--steps", "2", "--videos-content", "redirect",
+                           "--tls-cert", os.path.join(pki, "server.pem"), "--tls-key", os.path.join(pki, "server.key"))
+    try:
+        assert base.startswith("https://127.0.0.1:")
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(base + "/_sim/health", timeout=5)  # the system's CAs don't know the test CA
+        import warnings
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        with httpx.Client(verify=ca, follow_redirects=True) as http:
+            oai = OpenAI(api_key=KEY, base_url=base + "/v1", max_retries=0, timeout=20, http_client=http)
+            video = oai.videos.create_and_poll(prompt="a paper boat in a gutter", model="sora-2", seconds="4")
+            assert video.status == "completed"
+            content = oai.videos.download_content(video.id).read()
+        assert content[4:8] == b"ftyp"
+        s = requests.get(base + "/_sim/stats", timeout=5, verify=ca).json()
+        assert s["media_base"].startswith("https://") and s["dialects"]["videos"]["downloads"] == 1, s["dialects"]["videos"]
+        # httpx keeps its connections alive, and the counters see it (the worker's never are).
+        assert s["http_requests"] >= 4 and s["connections"] < s["http_requests"], s
+    finally:
+        assert stop_sim(proc) == 0

@@ -70,6 +70,8 @@ class Stack:
         self.dir = pathlib.Path(dir)
         self.cgi = cgi
         self.prefix = prefix
+        # A simulator speaking TLS (--tls-cert) is reached by the tests with this CA bundle.
+        self.sim_ca = None
         self.use_port(port)
 
     def use_port(self, port):
@@ -198,10 +200,10 @@ class Stack:
             time.sleep(0.05)
 
     def sim_stats(self):
-        return requests.get(self.sim + "/_sim/stats", timeout=5).json()
+        return requests.get(self.sim + "/_sim/stats", timeout=5, verify=self.sim_ca or True).json()
 
     def sim_reset(self):
-        requests.post(self.sim + "/_sim/reset", timeout=5)
+        requests.post(self.sim + "/_sim/reset", timeout=5, verify=self.sim_ca or True)
 
     def sora(self, *args, check=True):
         env = {"PATH": "/usr/bin:/bin", "SORA_CONFIG": str(self.dir / "sora.env")}

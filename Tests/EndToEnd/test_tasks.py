@@ -256,3 +256,14 @@ def test_cgi_worker_environment_has_no_request_variables_or_secrets():
         assert st.wait(job, timeout=60)["status"] == "succeeded"
     finally:
         st.stop()
+
+
+def test_no_connection_carries_a_second_request(sim):
+    """libcurl resends a request whose reused connection died before any answer, and a create
+    resent so could be paid twice. So the worker opens a connection for every request and closes
+    it after: the simulator's API listener counts as many connections as requests."""
+    doc = run(sim, "seedance-2-0")
+    assert doc["status"] == "succeeded", doc
+    s = sim.sim_stats()
+    assert s["dialects"]["ark"]["polls"] >= 2, s["dialects"]["ark"]
+    assert s["connections"] == s["http_requests"], {k: s[k] for k in ("connections", "http_requests")}
