@@ -15,7 +15,7 @@ RELEASE   := swift build -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
              -Xlinker --symbol-ordering-file=$(CURDIR)/packaging/worker-order.txt -Xlinker --no-warn-symbol-ordering
 APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev libsqlite3-dev spawn-fcgi fcgiwrap pkg-config curl python3
 # Test-only: the browser, a CJK font for readable screenshots, ffmpeg for the sample videos' recipe.
-TEST_APT  := chromium fonts-wqy-microhei wrk apache2-utils openssl
+TEST_APT  := chromium fonts-wqy-microhei wrk apache2-utils openssl time
 # Python test packages live in a virtual environment (stock Debian refuses system pip), pinned in
 # Tests/requirements.txt. VENV=/elsewhere shares one between checkouts.
 VENV      ?= $(CURDIR)/.venv

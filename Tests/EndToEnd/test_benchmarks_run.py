@@ -41,8 +41,9 @@ SCRIPTS = {
                     "--limit-mb", "1e9", "--max-growth-mb", "1e9"], r"(?m)^PASS: private .* growth over baseline", True),
     # A 21 MiB video past a 6 MiB threshold: multipart too (16 MiB parts, the worker's default).
     "worker_rss": (["--bin", SORA, "--size-mb", "21", "--threshold", "6M"], r"ratio big/baseline: peak RSS ×[\d.]+", True),
-    # A task of three seconds, followed at the production pace: two polls.
-    "poller_cost": (["--bin", SORA, "--minutes", "0.05"], r"targets: CPU < 1 s: (ok|MISSED); RSS < 15 MB: (ok|MISSED)", True),
+    # A task of three seconds, followed at the production pace: two polls; then the same over HTTPS.
+    "poller_cost": (["--bin", SORA, "--minutes", "0.05", "--tls-minutes", "0.05"],
+                    r"(?s)targets: CPU < 1 s: (ok|MISSED); RSS < 15 MB: (ok|MISSED).*over HTTPS .* ms a poll .* ratio [\d.]+", True),
 }
 TIMEOUT = 120  # each script; about 5-15 s here
 
