@@ -51,6 +51,8 @@ build: deps
 	swift build --product sora
 
 build-release: deps
+	@# SwiftPM doesn't see the ordering file as an input: a newer list forces a relink.
+	@b=.build/release/sora; [ ! -e $$b ] || [ ! packaging/worker-order.txt -nt $$b ] || rm -f "$$(readlink -f $$b)"
 	$(RELEASE) --product sora
 
 ## Build and start nginx + responder (+ simulated upstream without SORA_API_KEY) on 127.0.0.1:$(PORT).
