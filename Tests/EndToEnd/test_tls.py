@@ -3,7 +3,7 @@ the simulator speaks HTTPS on its API and media listeners with a certificate tha
 
 With SORA_CA_FILE naming the CA, jobs of each flavour go through (create, polls and download
 over TLS). Without it, or with a file that can't be read, the handshake fails before anything
-is sent: the job ends upstream/tls_failed, unbilled, and the simulator never saw a request."""
+is sent: the job ends config/tls_failed, unbilled, and the simulator never saw a request."""
 import pathlib
 import sys
 
@@ -62,7 +62,7 @@ def test_an_untrusted_certificate_fails_before_anything_is_sent(pki, ca):
         for model in ("seedance-2-0", "sora-v2-portrait"):
             doc = st.wait(st.generate("a lantern over a dark harbour", model=model).json()["task_id"])
             assert doc["status"] == "failed", doc
-            assert (doc["error"]["kind"], doc["error"]["code"]) == ("upstream", "tls_failed"), doc["error"]
+            assert (doc["error"]["kind"], doc["error"]["code"]) == ("config", "tls_failed"), doc["error"]
             assert doc["cost_usd"] == 0 and doc["cost_state"] == "released", doc
         s = st.sim_stats()
         # The handshakes were refused, so no request reached the gateway; this one is the test's.

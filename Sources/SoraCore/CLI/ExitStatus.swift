@@ -47,7 +47,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .streamCut: "failed: stream_cut (the chat stream closed before a link)"
         case .noLink: "failed: no_link (finished without a video link)"
         case .transfer: "failed: transfer (download or store; `sora retry-transfer` may help)"
-        case .config: "failed: config (no key or a bad base URL for this model)"
+        case .config: "failed: config (no key, a bad base URL, or a gateway certificate not trusted)"
         case .interrupted: "failed: interrupted (the worker died before the link arrived)"
         case .cancelled: "cancelled"
         case .invalid: "refused: invalid request (validation, parameters, Idempotency-Key reuse)"

@@ -117,7 +117,9 @@ public enum ProgressLine {
         case .streamCut: "The stream closed before a video link; often a content refusal. Not resubmitted."
         case .noLink: "The generation ended without a video link."
         case .transfer: "The video was made but could not be downloaded or stored."
-        case .config: "This model has no key or a bad base URL in the configuration (run `sora doctor`)."
+        case .config: e.code == "tls_failed"
+            ? "The gateway's TLS certificate is not trusted; nothing was sent (a private CA goes in SORA_CA_FILE)."
+            : "This model has no key or a bad base URL in the configuration (run `sora doctor`)."
         case .interrupted: "The worker stopped before the video link arrived. Not resubmitted."
         }
     }

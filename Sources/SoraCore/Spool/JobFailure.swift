@@ -30,8 +30,10 @@ public struct JobFailure: Codable, Sendable, Equatable, Error {
 
 extension JobFailure {
     /// A create that never left this machine (`HTTPOutcome.neverSent`): nothing was billed.
-    /// `tls_failed` usually means a certificate this machine doesn't trust (`SORA_CA_FILE`).
+    /// A refused certificate is the administrator's to look at (a private CA goes in
+    /// `SORA_CA_FILE`), hence `config`, not the provider's error.
     public static func notSent(_ outcome: HTTPOutcome) -> JobFailure {
-        JobFailure(.upstream, outcome.tlsFailed ? "tls_failed" : "unreachable", [:], detail: outcome.errorMessage)
+        outcome.tlsFailed ? JobFailure(.config, "tls_failed", [:], detail: outcome.errorMessage)
+            : JobFailure(.upstream, "unreachable", [:], detail: outcome.errorMessage)
     }
 }

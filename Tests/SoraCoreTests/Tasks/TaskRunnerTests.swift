@@ -118,7 +118,7 @@ import Testing
         http.on("POST", "/contents/generations/tasks", .fail(60, "SSL certificate problem: self-signed certificate in certificate chain"))
         run(id)
         let d = doc(id)
-        #expect(d.status == .failed && d.error?.kind == .upstream && d.error?.code == "tls_failed")
+        #expect(d.status == .failed && d.error?.kind == .config && d.error?.code == "tls_failed")
         #expect(d.costState == .released && d.costUSD == 0)
         #expect(spool.readState(id).create == .refused)
         // Not ambiguous: no task search, no second create.

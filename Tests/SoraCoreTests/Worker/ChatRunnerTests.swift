@@ -56,7 +56,7 @@ import Testing
         http.on("POST", "/chat/completions", .fail(60, "SSL certificate problem: unable to get local issuer certificate"))
         run(id)
         let d = try #require(spool.readStatus(id))
-        #expect(d.error?.kind == .upstream && d.error?.code == "tls_failed")
+        #expect(d.error?.kind == .config && d.error?.code == "tls_failed")
         #expect(d.costState == .released && d.costUSD == 0)
     }
 
