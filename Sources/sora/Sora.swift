@@ -47,6 +47,12 @@ func loadConfig() -> Config {
         let bytes = FileIO.readFD(0, limit: 64 << 10)
         for (k, v) in Config.parseEnvFile(String(decoding: bytes, as: UTF8.self)) where Config.isSecret(k) || env[k] == nil { env[k] = v }
     }
+    return applyingConfig(env)
+}
+
+/// The settings, with their process-wide part applied (the TLS trust of every transfer): each
+/// command that reads the config goes through here.
+func applyingConfig(_ env: [String: String]) -> Config {
     let config = Config.load(environment: env)
     HTTPClient.trust(caFile: config.caFile)
     return config

@@ -4,6 +4,7 @@ the simulator speaks HTTPS on its API and media listeners with a certificate tha
 With SORA_CA_FILE naming the CA, jobs of each flavour go through (create, polls and download
 over TLS). Without it, or with a file that can't be read, the handshake fails before anything
 is sent: the job ends config/tls_failed, unbilled, and the simulator never saw a request."""
+import json
 import pathlib
 import sys
 
@@ -64,9 +65,18 @@ def test_an_untrusted_certificate_fails_before_anything_is_sent(pki, ca):
             assert doc["status"] == "failed", doc
             assert (doc["error"]["kind"], doc["error"]["code"]) == ("config", "tls_failed"), doc["error"]
             assert doc["cost_usd"] == 0 and doc["cost_state"] == "released", doc
+        out = st.sora("doctor", check=False)
+        gw = [f for f in json.loads(out.stdout)["findings"] if f["check"] == "gateway" and f["level"] == "FAIL"]
+        assert out.returncode == 1 and gw and all("not trusted" in f["message"] and "SORA_CA_FILE" in f["fix"] for f in gw), out.stdout
         s = st.sim_stats()
         # The handshakes were refused, so no request reached the gateway; this one is the test's.
         assert s["http_requests"] == 1, s
         assert s["submissions"] == 0 and s["dialects"]["ark"]["creates"] == 0
     finally:
         st.stop()
+
+
+def test_doctor_reaches_the_gateway_through_the_ca_file(trusted):
+    out = trusted.sora("doctor", check=False)
+    gw = [f for f in json.loads(out.stdout)["findings"] if f["check"] == "gateway"]
+    assert gw and all(f["level"] == "OK" for f in gw), gw

@@ -63,9 +63,14 @@ public enum GatewayProbe {
     public static func notOffered(_ status: Int) -> Bool { status == 404 || status == 405 }
 
     /// The verdict on one answer (or on no answer).
-    public static func verdict(_ t: Target, url: String, status: Int?, error: String, seconds: Double) -> DoctorFinding {
+    public static func verdict(_ t: Target, url: String, status: Int?, error: String, seconds: Double,
+                               tlsFailed: Bool = false) -> DoctorFinding {
         let name = "gateway"
         let what = "\(t.protocol.rawValue) at \(display(url)) (\(t.models.joined(separator: ", ")))"
+        if tlsFailed {
+            return .fail(name, "\(what): its TLS certificate is not trusted here: \(error)",
+                         fix: "if a private CA (or a proxy that inspects TLS) signed it, name a PEM bundle holding that CA in SORA_CA_FILE; otherwise the gateway's certificate is broken or someone is in between")
+        }
         guard let status else {
             return .fail(name, "\(what): unreachable: \(error)",
                          fix: "check SORA_BASE_URL (or the models' base_url), DNS, the firewall and any proxy; try `curl -sS \(display(url))` from this host")

@@ -47,7 +47,7 @@ struct TargetOptions: ParsableArguments {
             env["SORA_CONFIG"] = path
             setenv("SORA_CONFIG", path, 1)
         }
-        return Config.load(environment: env)
+        return applyingConfig(env)
     }
 
     static func local(changesJobs: Bool) throws -> LocalAPI {

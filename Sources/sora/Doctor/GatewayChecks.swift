@@ -27,7 +27,7 @@ extension DoctorContext {
                     clock = GatewayProbe.skewFinding(skew, origin: URLOrigin(request.url).map { "\($0.host)" } ?? "the gateway")
                 }
                 verdict = GatewayProbe.verdict(target, url: request.url, status: status, error: outcome.errorMessage,
-                                               seconds: Date().timeIntervalSince(started))
+                                               seconds: Date().timeIntervalSince(started), tlsFailed: outcome.tlsFailed)
                 if let status, GatewayProbe.notOffered(status) { continue }
                 break
             }

@@ -46,6 +46,8 @@ import Testing
         #expect(GatewayProbe.verdict(ark, url: "u", status: 401, error: "", seconds: 0.1).message.contains("SORA_API_KEY was refused"))
         #expect(GatewayProbe.verdict(ark, url: "u", status: nil, error: "Connection refused", seconds: 0).level == .fail)
         #expect(GatewayProbe.verdict(ark, url: "u", status: 429, error: "", seconds: 0).level == .warn)
+        let tls = GatewayProbe.verdict(ark, url: "u", status: nil, error: "SSL certificate problem", seconds: 0, tlsFailed: true)
+        #expect(tls.level == .fail && tls.fix?.contains("SORA_CA_FILE") == true)
     }
 
     @Test func clockSkewFromTheDateHeader() throws {
