@@ -67,14 +67,7 @@ stop_front() {
     rm -f "$dir/sora.sock" "$dir/sora-uploads.sock"
 }
 
-case "$cmd" in
-stop)
-    # The reaper first: it could otherwise start a worker while the rest goes down.
-    stop_pidfile "$dir/reaper.pid"
-    stop_front
-    stop_pidfile "$dir/sim.pid"
-    exit 0 ;;
-kill-workers)
+kill_workers() {
     # Workers are detached (own session); they are the processes with this stack's config file
     # in their environment and `worker` as their first argument (responders and the reaper have
     # the same environment). Look again until none is left: a reaper pass may start one.
@@ -90,6 +83,20 @@ kill-workers)
         [ $found = 0 ] && break
         sleep 0.1
     done
+}
+
+case "$cmd" in
+stop)
+    # The reaper first: it could otherwise start a worker while the rest goes down.
+    stop_pidfile "$dir/reaper.pid"
+    stop_front
+    stop_pidfile "$dir/sim.pid"
+    # A simulated stack's workers follow tasks that went with the simulator, so they go too.
+    # With a real gateway they keep following paid jobs (the reaper resumes any that die).
+    if grep -qx 'SORA_SIMULATED=1' "$dir/sora.env" 2>/dev/null; then kill_workers; fi
+    exit 0 ;;
+kill-workers)
+    kill_workers
     exit 0 ;;
 start|front) ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;

@@ -100,7 +100,8 @@ class Stack:
                 break
             self.use_port(free_port())
         assert out.returncode == 0, out.stderr + out.stdout
-        self.sim = (self.dir / "sim.url").read_text().strip()
+        url = self.dir / "sim.url"  # none with a real gateway (SORA_API_KEY set)
+        self.sim = url.read_text().strip() if url.exists() else None
         self.wait_reaper_idle()
         return self
 

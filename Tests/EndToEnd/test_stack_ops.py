@@ -154,3 +154,30 @@ def test_kill_workers_kills_only_workers(sim):
     assert requests.get(sim.base + "/api/health", timeout=5).status_code == 200
     sim.sora("reap")
     assert sim.status(job)["status"] == "failed"
+
+
+def test_stop_ends_a_simulated_stacks_workers_but_not_a_real_gateways():
+    """A simulated job's task goes with the simulator, so `stop` ends its worker too. A worker
+    following a real gateway's (paid) task keeps running through a stop; the reaper resumes it
+    if it dies. The "real" gateway here is the first stack's simulator, reached with its key."""
+    simulated = Stack(stack_dir("stop-sim"), free_port()).start()
+    real = None
+    try:
+        env = dict(l.split("=", 1) for l in (simulated.dir / "sora.env").read_text().splitlines() if "=" in l)
+        real = Stack(stack_dir("stop-real"), free_port(),
+                     extra_env={"SORA_API_KEY": env["SORA_API_KEY"], "SORA_BASE_URL": simulated.sim + "/v1"}).start()
+        assert "SORA_SIMULATED=0" in (real.dir / "sora.env").read_text().splitlines()
+        workers = {}
+        for s in (simulated, real):
+            # A task, not a chat stream: a stream ends when the simulator does; polls go on.
+            job = s.generate("a long one [sim:delay=0.5] [sim:steps=60]", model="seedance-2-0").json()["task_id"]
+            s.wait(job, until=("generating",))
+            workers[s] = wait_for(s.worker_pids, what="a worker")
+        subprocess.run([str(STACK), "stop", str(real.dir)], check=True, timeout=60)
+        assert all(alive(p) for p in workers[real]), "a stop killed a worker following a real gateway"
+        subprocess.run([str(STACK), "stop", str(simulated.dir)], check=True, timeout=60)
+        assert not [p for p in workers[simulated] if alive(p)], "a simulated stack's worker outlived its stop"
+    finally:
+        if real:
+            real.stop()
+        simulated.stop()
