@@ -21,7 +21,8 @@ from stack import free_port
 
 APACHE = shutil.which("apache2") or "/usr/sbin/apache2"
 MODULES = "/usr/lib/apache2/modules"
-pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="Apache drops to the hosting user (nobody) from root")]
+pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="Apache drops to the hosting user (nobody) from root"),
+              pytest.mark.skipif(not os.path.exists(APACHE), reason="no apache2 (make test and .ci/run install it)")]
 TOKEN = "apache-token-0123456789"
 
 
