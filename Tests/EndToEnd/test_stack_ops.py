@@ -165,7 +165,8 @@ def test_stop_ends_a_simulated_stacks_workers_but_not_a_real_gateways():
     try:
         env = dict(l.split("=", 1) for l in (simulated.dir / "sora.env").read_text().splitlines() if "=" in l)
         real = Stack(stack_dir("stop-real"), free_port(),
-                     extra_env={"SORA_API_KEY": env["SORA_API_KEY"], "SORA_BASE_URL": simulated.sim + "/v1"}).start()
+                     extra_env={"SORA_API_KEY": env["SORA_API_KEY"], "SORA_BASE_URL": simulated.sim + "/v1"})
+        real.start()
         assert "SORA_SIMULATED=0" in (real.dir / "sora.env").read_text().splitlines()
         workers = {}
         for s in (simulated, real):
