@@ -5,6 +5,7 @@ import urllib.request
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ def make_pki(d):
     directory `d`: ca.pem, server.pem, server.key; readable by all (a stack's processes may run
     as another user). For the simulator's --tls-cert and the worker's SORA_CA_FILE."""
     d = str(d)
+    os.makedirs(d, exist_ok=True)
 
     def openssl(*args):
         subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
@@ -149,15 +151,18 @@ class Moto:
 class FaultProxy:
     """A small TCP/HTTP proxy in front of moto that injects failures (moto has none)."""
 
-    def __init__(self, upstream):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), "--upstream", upstream, "--port", "0"],
+    def __init__(self, upstream, pki=None):
+        """`pki`: a `make_pki` directory; clients then speak HTTPS to the proxy (its CA: ca.pem)."""
+        tls = ["--tls-cert", os.path.join(pki, "server.pem"), "--tls-key", os.path.join(pki, "server.key")] if pki else []
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), "--upstream", upstream, "--port", "0", *tls],
                                      stdout=subprocess.PIPE, text=True)
         self.url = self.proc.stdout.readline().strip().split(" on ", 1)[1]
+        self.ssl = ssl.create_default_context(cafile=os.path.join(pki, "ca.pem")) if pki else None
 
     def control(self, method, path, payload=None):
         req = urllib.request.Request(self.url + "/_proxy/" + path, method=method,
                                      data=json.dumps(payload).encode() if payload is not None else None)
-        with urllib.request.urlopen(req, timeout=30) as r:
+        with urllib.request.urlopen(req, timeout=30, context=self.ssl) as r:
             return json.loads(r.read())
 
     def stop(self):

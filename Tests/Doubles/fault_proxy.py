@@ -4,8 +4,9 @@
 moto has no fault injection, so the S3 integration tests put this in front of it. Requests
 are forwarded unchanged (Host included, so signatures stay valid) and streamed both ways.
 
-  python3 fault_proxy.py --upstream http://127.0.0.1:9000 --port 0
-  -> prints "fault-proxy listening on http://HOST:PORT"
+  python3 fault_proxy.py --upstream http://127.0.0.1:9000 --port 0 [--tls-cert PEM --tls-key PEM]
+  -> prints "fault-proxy listening on http(s)://HOST:PORT" (with --tls-cert, clients speak
+     HTTPS to it; it speaks to the upstream as --upstream says)
 
 Control (never forwarded): POST /_proxy/faults with a JSON rule or list of rules, DELETE to clear;
 GET /_proxy/requests (log of forwarded requests), DELETE to clear.
@@ -174,12 +175,17 @@ def main():
     p.add_argument("--upstream", required=True)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     args = p.parse_args()
     Proxy.upstream = args.upstream
     server = ThreadingHTTPServer((args.host, args.port), Proxy)
     server.daemon_threads = True
+    if args.tls_cert:
+        from tls_listener import serve_tls
+        serve_tls(server, args.tls_cert, args.tls_key)
     host, port = server.server_address[:2]
-    print("fault-proxy listening on http://%s:%d" % (host, port), flush=True)
+    print("fault-proxy listening on %s://%s:%d" % ("https" if args.tls_cert else "http", host, port), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -222,6 +222,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import sim_tasks
+from tls_listener import serve_tls
 from sim_ark import Ark
 from sim_dashscope import DashScope
 from sim_media import (MEDIA_DIR, BigSource, FileSource, MediaServer, make_oss_signature,
@@ -1341,14 +1342,6 @@ class Server(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
             return  # ssl: a client that refused our certificate
         super().handle_error(request, client_address)
-
-
-def serve_tls(server, cert, key):
-    """HTTPS on `server`'s socket. The handshake runs in the connection's own thread, at its first
-    read, so a client that stalls or refuses the certificate holds up no one else."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
 
 
 def main(argv=None):

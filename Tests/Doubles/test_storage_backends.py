@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from doubles import OSS_AK, OSS_BUCKET, OSS_REGION, OSS_SK, FaultProxy, Moto, free_port, wait_for_port  # noqa: E402
+from doubles import OSS_AK, OSS_BUCKET, OSS_REGION, OSS_SK, FaultProxy, Moto, free_port, make_pki, wait_for_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -310,6 +310,28 @@ def test_s3_multipart_with_small_threshold(moto, proxy, probe, tmp):
     assert obj["Body"].read() == read(src)
     assert obj["ETag"].strip('"').endswith("-3") and obj["ContentType"] == "video/mp4"
     assert no_uploads_left(moto)
+
+
+def test_s3_over_tls_with_a_private_ca(moto, probe, tmp):
+    """A store behind a private CA (a MinIO of one's own, say): with SORA_CA_FILE a multipart
+    upload goes through over HTTPS; without it, one refused handshake, no retries, nothing sent,
+    and the error names the setting."""
+    pki = make_pki(os.path.join(tmp, "pki"))
+    proxy = FaultProxy(moto.url, pki=pki)
+    try:
+        assert proxy.url.startswith("https://")
+        src = make_file(tmp, 11 * MiB)
+        env = s3_env(proxy.url, moto, STORAGE_MULTIPART_THRESHOLD="5M", STORAGE_PART_SIZE="5M")
+        code, out, text = run_probe(probe, env, "put", src, KEY + ".untrusted")
+        assert code == 1 and out["error"]["kind"] == "network" and out["error"]["attempts"] == 1, text
+        assert "SORA_CA_FILE" in out["error"]["message"], out
+        assert proxy.control("GET", "requests") == []
+        code, out, text = run_probe(probe, {**env, "SORA_CA_FILE": os.path.join(pki, "ca.pem")}, "put", src, KEY + ".tls")
+        assert code == 0, text
+        assert [e["op"] for e in proxy.control("GET", "requests")][:2] == ["CreateMultipartUpload", "UploadPart"]
+        assert moto.s3.get_object(Bucket="videos", Key=KEY + ".tls")["Body"].read() == read(src)
+    finally:
+        proxy.stop()
 
 
 def test_s3_part_failure_then_success(moto, proxy, probe, tmp):

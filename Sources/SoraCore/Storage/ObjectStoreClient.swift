@@ -303,6 +303,11 @@ struct ObjectStoreClient<Dialect: StoreDialect>: Sendable {
         let answered = outcome.completed || XMLText.first("Code", in: body) != nil
         guard let head = outcome.head, answered else {
             let message = scrub(outcome.errorMessage.isEmpty ? "curl error \(outcome.curlCode)" : outcome.errorMessage)
+            // A certificate this machine doesn't trust stays untrusted: retrying can't help.
+            if outcome.tlsFailed {
+                return .permanent(StorageError(kind: .network, backend: backend, operation: request.operation,
+                                               message: "TLS: \(message) (a private CA goes in SORA_CA_FILE)", attempts: attempt))
+            }
             return .transient(StorageError(kind: .network, backend: backend, operation: request.operation,
                                            message: message, attempts: attempt), nil)
         }
