@@ -44,7 +44,7 @@ struct NoLocalStore: VideoStore {
 }
 
 HTTPClient.globalInit()
-HTTPClient.trust(caFile: ProcessInfo.processInfo.environment["SORA_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 })
+HTTPClient.trust(caFile: Settings(values: ProcessInfo.processInfo.environment).value("SORA_CA_FILE"))
 let store = config.makeStore(localFallback: NoLocalStore())
 
 do {

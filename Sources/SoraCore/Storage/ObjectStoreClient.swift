@@ -303,13 +303,12 @@ struct ObjectStoreClient<Dialect: StoreDialect>: Sendable {
         let answered = outcome.completed || XMLText.first("Code", in: body) != nil
         guard let head = outcome.head, answered else {
             let message = scrub(outcome.errorMessage.isEmpty ? "curl error \(outcome.curlCode)" : outcome.errorMessage)
+            var error = StorageError(kind: .network, backend: backend, operation: request.operation,
+                                     message: message, attempts: attempt)
             // A certificate this machine doesn't trust stays untrusted: retrying can't help.
-            if outcome.tlsFailed {
-                return .permanent(StorageError(kind: .network, backend: backend, operation: request.operation,
-                                               message: "TLS: \(message) (a private CA goes in SORA_CA_FILE)", attempts: attempt))
-            }
-            return .transient(StorageError(kind: .network, backend: backend, operation: request.operation,
-                                           message: message, attempts: attempt), nil)
+            guard outcome.tlsFailed else { return .transient(error, nil) }
+            error.message = "TLS: \(message) (a private CA goes in SORA_CA_FILE)"
+            return .permanent(error)
         }
         let code = XMLText.first("Code", in: body)
         let requestID = head.headers["x-oss-request-id"] ?? head.headers["x-amz-request-id"] ?? XMLText.first("RequestId", in: body)
