@@ -59,7 +59,8 @@ def follow(minutes, tls=None):
     """Runs one job of `minutes` at the production pace and one curl baseline; `tls` is a
     directory from `make_pki` (the simulator then speaks HTTPS). Returns the figures."""
     from stack import Stack, free_port, stack_dir
-    sim_tls = f" --tls-cert {tls}/server.pem --tls-key {tls}/server.key" if tls else ""
+    from doubles import tls_args
+    sim_tls = " " + " ".join(tls_args(tls)) if tls else ""
     # Over TLS, the worker verifies against the system's CAs plus the test CA, as a site that
     # adds a private CA does (README: SORA_CA_FILE), so the 140-odd certificates are parsed.
     bundle = None

@@ -45,6 +45,12 @@ def make_pki(d):
     return d
 
 
+def tls_args(pki):
+    """The `--tls-cert`/`--tls-key` arguments of the simulator and the fault proxy for a
+    `make_pki` directory."""
+    return ["--tls-cert", os.path.join(pki, "server.pem"), "--tls-key", os.path.join(pki, "server.key")]
+
+
 class OSSDouble:
     """A running oss_double.py process plus helpers for its control API."""
 
@@ -153,7 +159,7 @@ class FaultProxy:
 
     def __init__(self, upstream, pki=None):
         """`pki`: a `make_pki` directory; clients then speak HTTPS to the proxy (its CA: ca.pem)."""
-        tls = ["--tls-cert", os.path.join(pki, "server.pem"), "--tls-key", os.path.join(pki, "server.key")] if pki else []
+        tls = tls_args(pki) if pki else []
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), "--upstream", upstream, "--port", "0", *tls],
                                      stdout=subprocess.PIPE, text=True)
         self.url = self.proc.stdout.readline().strip().split(" on ", 1)[1]

@@ -989,11 +989,11 @@ def test_tls_listeners_serve_the_vendor_client_and_survive_a_refused_handshake(t
     test CA, creates, polls and downloads a video (the content redirect goes to the media
     origin, over TLS too); a client that refuses the certificate leaves the sim serving."""
     import httpx
-    from doubles import make_pki
+    from doubles import make_pki, tls_args
     pki = make_pki(tmp_path)
     ca = os.path.join(pki, "ca.pem")
     proc, base = start_sim("--step-delay", "0.05", "--steps", "2", "--videos-content", "redirect",
-                           "--tls-cert", os.path.join(pki, "server.pem"), "--tls-key", os.path.join(pki, "server.key"))
+                           *tls_args(pki))
     try:
         assert base.startswith("https://127.0.0.1:")
         with pytest.raises(requests.exceptions.SSLError):

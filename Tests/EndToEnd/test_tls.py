@@ -15,7 +15,7 @@ from stack import FAST_ENV, ROOT, Stack, free_port, stack_dir
 from test_generate import assert_mp4_served
 
 sys.path.insert(0, str(ROOT / "Tests" / "Doubles"))
-from doubles import make_pki  # noqa: E402
+from doubles import make_pki, tls_args  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def pki(tmp_path_factory):
 
 
 def tls_stack(pki, name, **env):
-    sim_args = FAST_ENV["SORA_SIM_ARGS"] + f" --tls-cert {pki / 'server.pem'} --tls-key {pki / 'server.key'}"
+    sim_args = " ".join([FAST_ENV["SORA_SIM_ARGS"], *tls_args(pki)])
     st = Stack(stack_dir(name), free_port(), extra_env={"SORA_SIM_ARGS": sim_args, **env})
     st.sim_ca = str(pki / "ca.pem")
     return st.start()

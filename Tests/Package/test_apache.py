@@ -3,20 +3,18 @@ as README.txt says, with the tarball's .htaccess and nothing in the server's own
 but what a host provides (AllowOverride All): the page and its versioned assets load, sign-in by
 token reaches the CGI, a job is accepted at once while its detached worker goes on, the status
 files are served uncached and only for job ids, and the video is served."""
-import json
 import os
 import pathlib
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import time
 
 import pytest
 import requests
 
-from conftest import ROOT
+from conftest import start_sim, write_hosting_config
 from stack import free_port
 
 APACHE = shutil.which("apache2") or "/usr/sbin/apache2"
@@ -49,17 +47,10 @@ def site(tarball):
     os.chmod(run, 0o755)  # the CGI daemon's socket is opened by the children, as nobody
     subprocess.run(["tar", "-xzf", str(tarball), "-C", str(home)], check=True)
     top, web = home / "sora-fcgi", home / "public_html"
-    sim = subprocess.Popen(["python3", str(ROOT / "Tests/Doubles/sora_sim.py"), "--host", "127.0.0.1", "--port", "0",
-                            "--api-key", "sk-sim", "--step-delay", "0.4", "--steps", "6", "--quiet"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    sim, sim_url = start_sim()
     httpd = None
     try:
-        sim_url = re.search(r"http://[0-9.:]+", sim.stdout.readline()).group(0)
-        config = (top / "sora.env.example").read_text().replace("/home/USER", str(home))
-        config = config.replace("SORA_API_KEY=\n", "SORA_API_KEY=sk-sim\n").replace("https://api.apiyi.com/v1", sim_url + "/v1")
-        config += f"SORA_ADMIN_TOKEN={TOKEN}\nSORA_POLL_INTERVAL=0.1\nSORA_POLL_SLOW_INTERVAL=0.1\n"
-        (top / "sora.env").write_text(config)
-        os.chmod(top / "sora.env", 0o600)
+        write_hosting_config(home, sim_url, TOKEN)
         web.mkdir()
         shutil.copytree(top / "www", web, dirs_exist_ok=True)
         shutil.copy(top / "bin/sora", web / "api.cgi")

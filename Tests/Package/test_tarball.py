@@ -5,7 +5,6 @@ it cannot check there and that the cron line is missing."""
 import json
 import os
 import pathlib
-import re
 import subprocess
 import tarfile
 import tempfile
@@ -13,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import start_sim, write_hosting_config
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="runs the hosting user's commands as nobody (setpriv)")
 AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
@@ -32,16 +31,9 @@ def test_tarball_layout_cgi_and_cron_without_root(tarball):
     htaccess = (top / "apache/htaccess").read_text()
     assert "RewriteRule ^api/ api.cgi" in htaccess and "HTTP_AUTHORIZATION" in htaccess and "no-store" in htaccess
 
-    sim = subprocess.Popen(["python3", str(ROOT / "Tests/Doubles/sora_sim.py"), "--host", "127.0.0.1", "--port", "0",
-                            "--api-key", "sk-sim", "--step-delay", "0.4", "--steps", "6", "--quiet"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    sim, url = start_sim()
     try:
-        url = re.search(r"http://[0-9.:]+", sim.stdout.readline()).group(0)
-        config = (top / "sora.env.example").read_text().replace("/home/USER", str(home))
-        config = config.replace("SORA_API_KEY=\n", "SORA_API_KEY=sk-sim\n").replace("https://api.apiyi.com/v1", url + "/v1")
-        config += "SORA_ADMIN_TOKEN=tarball-token-0123456789\nSORA_POLL_INTERVAL=0.1\nSORA_POLL_SLOW_INTERVAL=0.1\n"
-        (top / "sora.env").write_text(config)
-        os.chmod(top / "sora.env", 0o600)
+        write_hosting_config(home, url, "tarball-token-0123456789")
         subprocess.run(["chown", "-R", "nobody:nogroup", str(home)], check=True)
         env = {"PATH": "/usr/bin:/bin", "SORA_CONFIG": str(top / "sora.env")}
 
