@@ -200,6 +200,60 @@ def test_an_english_failure_card_has_no_chinese(open_fake, fake):
     assert "Search for the task at the provider: not found" in card(page, jobs[2]["task_id"]).inner_text()
 
 
+ZH_MODERATION_INPUT = "上游在生成前拒绝了提示词或图片。"
+
+# Codes the core sends that the page once showed with their kind's words only.
+OWN_SENTENCES = [
+    ("upstream", "overloaded", {}, "上游负载过高。", "The provider is under heavy load."),
+    ("upstream", "transport", {}, "与上游的连接出错。", "The connection to the provider failed."),
+    ("ambiguous", "create_interrupted", {}, "提交途中后台进程中断", "The worker stopped while submitting"),
+    ("ambiguous", "create_unreadable", {"status": 200}, "上游返回 HTTP 200，但内容无法解读", "(HTTP 200) could not be read"),
+    ("stream_cut", "no_end", {}, "既没有结束标记", "without its end marker"),
+    ("config", "spool_unwritable", {}, "未向上游发送任何内容", "nothing was sent"),
+]
+
+
+def test_failure_wording_loads_with_the_first_failure_and_every_code_has_its_sentence(page_factory, fake):
+    asked = []
+
+    def setup(ctx):
+        fake.install(ctx)
+        ctx.on("request", lambda r: asked.append(r.url))
+    running = fake.create(prompt="still running")
+    fake.run(running["task_id"], progress=10)
+    page = page_factory(setup=setup)
+    expect(card(page, running["task_id"]).locator(".job-percent")).to_have_text("10%")
+    failure_words = lambda: [u.rsplit("/", 1)[1] for u in asked if "/failures-" in u]   # noqa: E731
+    assert failure_words() == [], "a page load with no failure shown fetches no failure wording"
+    jobs = []
+    for kind, code, params, *_ in OWN_SENTENCES:
+        j = fake.create(prompt=f"fails with {kind}.{code}")
+        fake.fail(j["task_id"], kind=kind, code=code, params=params)
+        jobs.append(j)
+    for j, (kind, code, _, zh, _en) in zip(jobs, OWN_SENTENCES):
+        box = card(page, j["task_id"]).locator(".failure")
+        expect(box).to_have_attribute("data-code", code)        # known to the page: its own sentence, not only the kind's
+        expect(box.locator(".failure-text")).to_contain_text(zh)
+    assert failure_words() == ["failures-zh.js"], "fetched once, for the reader's language"
+    page.select_option("#locale-select", "en")
+    for j, (*_, en) in zip(jobs, OWN_SENTENCES):
+        expect(card(page, j["task_id"]).locator(".failure-text")).to_contain_text(en)
+    assert failure_words() == ["failures-zh.js", "failures-en.js"]
+
+
+def test_a_failed_job_opened_from_the_library_brings_the_failure_wording(open_fake, fake):
+    j = fake.create(prompt="refused before generating")
+    fake.fail(j["task_id"], kind="moderation", code="input")
+    page = open_fake()
+    card(page, j["task_id"]).locator(".job-dismiss").click()
+    page.reload()                                   # dismissed: now only the library shows it
+    page.wait_for_selector("#model:enabled")
+    expect(item(page, j["task_id"])).to_have_count(1)
+    expect(card(page, j["task_id"])).to_have_count(0)
+    item(page, j["task_id"]).locator(".thumb").click()
+    expect(page.locator("#video-dialog[open] .failure-text")).to_have_text(ZH_MODERATION_INPUT)
+
+
 def test_retry_only_when_offered_its_answer_shown_and_a_refusal_said(open_fake, fake):
     page = open_fake()
     denied = fake.create(prompt="the provider says 403")
@@ -469,6 +523,8 @@ def test_no_serious_or_critical_axe_violations(page_factory, state):
         expect(page.locator("#library-state")).not_to_have_text("加载中…")
     if state in ("running", "finished", "failed"):
         expect(page.locator(f'#job-list .job-card[data-status="{ {"running": "generating", "finished": "succeeded", "failed": "failed"}[state] }"]')).to_have_count(1)
+    if state == "failed":
+        expect(page.locator("#job-list .failure")).to_be_visible()     # its wording loads on first use
     if state == "dialog":
         page.locator("#library-list .thumb").first.click()
         page.wait_for_selector("#video-dialog[open] .dialog-close")

@@ -249,7 +249,7 @@ def test_retry_only_when_the_server_offers_it(page_factory):
     dead, _ = submit(page, f"the video host loses the file {token()} [sim:video404] {FAST}")
     slow, _ = submit(page, f"a download too slow to finish {token()} [sim:slow=4] [sim:big=3] {FAST}")
     wait_for_status(page, dead["task_id"], "failed")
-    assert card(page, dead["task_id"]).locator(".failure-transfer").count() == 1
+    expect(card(page, dead["task_id"]).locator(".failure-transfer")).to_have_count(1)   # its wording loads on first use
     assert card(page, dead["task_id"]).locator(".retry").count() == 0, "a dead link (404) is not retried"
     tid = slow["task_id"]
     wait_for_status(page, tid, "failed")
@@ -365,6 +365,7 @@ def test_english_failure_card_has_no_chinese(page_factory):
     choose_model(page, "sora-v2-landscape")
     job, _ = submit(page, f"a famous actor in a fight {token()} [sim:moderation] {FAST}")
     wait_for_status(page, job["task_id"], "failed")
+    expect(card(page, job["task_id"]).locator(".failure")).to_be_visible()
     text = card(page, job["task_id"]).inner_text()
     assert "Refused by content moderation" in text
     assert not CJK.search(text), text

@@ -1,13 +1,15 @@
 // Status documents (contract §4, §5) in our words: phases, times, failures by kind and code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadLocale, setLocale, t } from '../../www/js/strings.js';
+import { hasString, loadFailureWords, loadLocale, setLocale, t } from '../../www/js/strings.js';
 import {
   FAILURES, elapsedSeconds, etaSeconds, failureView, isTerminal, phaseLine, phaseOf, safeMediaURL,
   shortId, shownProgress, statusURLFor, statusView,
 } from '../../www/js/status-view.js';
 
 await loadLocale('zh');
+setLocale('zh');
+await loadFailureWords();
 await loadLocale('en');
 const NOW = Date.parse('2026-12-01T10:02:00Z');
 const doc = (over = {}) => ({
@@ -73,6 +75,7 @@ test('every failure kind and code of the contract is worded, with its parameters
           limit_bytes: 4e9, store: 's3', expired_at: '2026-12-01T09:00:00Z', setting: 'SORA_API_KEY' }, detail: 'curl 28' } }));
         assert.equal(f.kind, kind);
         assert.equal(f.code, code);
+        assert.ok(hasString(`fail.${kind}.${code}`), `${locale} ${kind}.${code} has words`);
         assert.ok(f.text && !f.text.includes('{'), `${locale} ${kind}.${code}: ${f.text}`);
         assert.ok(f.title && f.hint);
       }

@@ -6,13 +6,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCALES, STRINGS, getLocale, hasString, lang, loadLocale, pickLocale, setLocale, t } from '../../www/js/strings.js';
+import { LOCALES, STRINGS, getLocale, hasString, lang, loadFailureWords, loadLocale, pickLocale, setLocale, t } from '../../www/js/strings.js';
 import { FAILURES, PHASES, STATES } from '../../www/js/status-view.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const www = join(root, 'www');
 const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 const CJK = /[\u3000-\u9fff\uff00-\uffef]/;
+await loadLocale('zh');
+setLocale('zh');
+await loadFailureWords();   // every locale loaded from here on comes with its failure wording
 for (const { id } of LOCALES) await loadLocale(id);
 
 /** API error codes: contract §3 and §6, plus every code the core's Swift sources throw. */
@@ -27,17 +30,20 @@ function nginxCodes() {
   }
   return codes;
 }
-function swiftCodes() {
+function swiftMatches(pattern, pick) {
   const codes = new Set();
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(dir, e.name));
-      else if (e.name.endsWith('.swift')) for (const m of readFileSync(join(dir, e.name), 'utf8').matchAll(/APIError\(\d{3}, "([a-z_]+)"/g)) codes.add(m[1]);
+      else if (e.name.endsWith('.swift')) for (const m of readFileSync(join(dir, e.name), 'utf8').matchAll(pattern)) codes.add(pick(m));
     }
   };
   walk(join(root, 'Sources'));
   return codes;
 }
+const swiftCodes = () => swiftMatches(/APIError\(\d{3}, "([a-z_]+)"/g, (m) => m[1]);
+/** Failure codes the core writes into status files, as `kind.code` (`JobFailure(.streamCut, "cut"`: stream_cut.cut). */
+const swiftFailures = () => swiftMatches(/JobFailure\(\.(\w+), "([a-z_0-9]+)"/g, (m) => `${m[1].replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}.${m[2]}`);
 
 test('every locale has exactly the keys of zh, the same placeholders and no empty value', () => {
   assert.equal(LOCALES[0].id, 'zh');
@@ -90,6 +96,12 @@ test('every API error code (contract and core) has words in every locale', () =>
   }
   for (const reason of ['finished', 'submitting', 'upstream_running', 'protocol']) assert.ok(`api.not_cancellable.${reason}` in STRINGS.zh);
   for (const reason of ['not_failed', 'link_dead', 'nothing_left']) assert.ok(`api.not_retryable.${reason}` in STRINGS.zh);
+});
+
+test('every failure code the core writes is known to the page, so it gets its own sentence', () => {
+  const sent = [...swiftFailures()];
+  assert.ok(sent.length >= 30, `${sent.length} codes`);
+  assert.deepEqual(sent.filter((kc) => { const [kind, code] = kc.split('.'); return !FAILURES[kind]?.includes(code); }), []);
 });
 
 test('t fills placeholders, leaves unknown ones, falls back to the key', () => {

@@ -7,13 +7,14 @@ export const STATES = ['queued', 'generating', 'transferring', 'succeeded', 'fai
 export const PHASES = ['queued', 'submitting', 'upstream_queued', 'generating', 'downloading', 'storing', 'done', 'failed', 'cancelled'];
 export const FAILURES = {
   moderation: ['input', 'output', 'stream'],
-  upstream: ['http', 'auth', 'model_unavailable', 'rate_limited', 'task_failed', 'task_unknown', 'task_expired', 'unreachable', 'error_in_stream'],
-  ambiguous: ['create_timeout', 'create_cut', 'create_5xx'],
+  upstream: ['http', 'auth', 'model_unavailable', 'rate_limited', 'task_failed', 'task_unknown', 'task_expired', 'unreachable', 'error_in_stream',
+    'overloaded', 'transport'],
+  ambiguous: ['create_timeout', 'create_cut', 'create_5xx', 'create_interrupted', 'create_unreadable'],
   timeout: ['connect', 'stall', 'total', 'deadline'],
-  stream_cut: ['cut'],
+  stream_cut: ['cut', 'no_end'],
   no_link: ['stream_ended', 'succeeded_without_url'],
   transfer: ['download_http', 'not_video', 'too_large', 'incomplete', 'disk_full', 'store_failed', 'link_expired', 'network'],
-  config: ['no_key', 'bad_base_url', 'input_unreadable', 'tls_failed'],
+  config: ['no_key', 'bad_base_url', 'input_unreadable', 'tls_failed', 'spool_unwritable'],
   interrupted: ['before_link'],
 };
 

@@ -1,5 +1,6 @@
 // The page owns every word (the API sends codes), and formats numbers and times in the reader's
-// language and time zone. One table per locale (strings-<id>.js), loaded on first use.
+// language and time zone. One table per locale (strings-<id>.js), loaded on first use; the
+// wording of failures (failures-<id>.js) joins it when the first failed job is shown.
 
 export const LOCALES = [
   { id: 'zh', name: '中文', htmlLang: 'zh-CN' },
@@ -15,10 +16,30 @@ export function pickLocale(saved, languages = []) {
   return id ?? 'zh';
 }
 
+const withFailures = new Set();
+let failuresWanted = false;
+
+async function addFailures(id) {
+  if (withFailures.has(id) || !STRINGS[id]) return;
+  const { STRINGS: words } = await import(`./failures-${id}.js`);
+  Object.assign(STRINGS[id], words);
+  withFailures.add(id);
+}
+
 export async function loadLocale(id) {
   if (!known(id)) return false;
-  if (!STRINGS[id]) STRINGS[id] = (await import(`./strings-${id}.js`)).STRINGS;
+  if (!STRINGS[id]) STRINGS[id] = { ...(await import(`./strings-${id}.js`)).STRINGS };
+  if (failuresWanted) await addFailures(id);
   return true;
+}
+
+/** Whether the current locale's table has the failure wording yet. */
+export const hasFailureWords = () => withFailures.has(current);
+
+/** Loads the failure wording for the current locale, and for every locale loaded from now on. */
+export function loadFailureWords() {
+  failuresWanted = true;
+  return addFailures(current);
 }
 
 export function setLocale(id) {

@@ -3,7 +3,7 @@
 import { closeIcon, h, loadLaterStyles } from './dom.js';
 import { factsList, failureBox, jobActions, nameFor, soraTag } from './jobs.js';
 import { statusView } from './status-view.js';
-import { t } from './strings.js';
+import { loadFailureWords, t } from './strings.js';
 
 loadLaterStyles();
 
@@ -12,7 +12,8 @@ export function createVideoDialog({ dialog, describe, actions, onDelete }) {
   dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
 
   return {
-    open(doc) {
+    async open(doc) {
+      if (doc.status === 'failed') await loadFailureWords().catch(() => {});
       const v = statusView(doc);
       const m = describe(v.model);
       const video = v.videoURL && h('video', { controls: true, preload: 'metadata', src: v.videoURL, class: 'dialog-video', 'aria-label': nameFor(t('result.video'), v) });
