@@ -117,10 +117,18 @@ public enum ProgressLine {
         case .streamCut: "The stream closed before a video link; often a content refusal. Not resubmitted."
         case .noLink: "The generation ended without a video link."
         case .transfer: "The video was made but could not be downloaded or stored."
-        case .config: e.code == "tls_failed"
-            ? "The gateway's TLS certificate is not trusted; nothing was sent (a private CA goes in SORA_CA_FILE)."
-            : "This model has no key or a bad base URL in the configuration (run `sora doctor`)."
+        case .config: explainConfig(e.code)
         case .interrupted: "The worker stopped before the video link arrived. Not resubmitted."
+        }
+    }
+
+    /// The config codes call for different fixes, so each names its own.
+    static func explainConfig(_ code: String) -> String {
+        switch code {
+        case "tls_failed": "The gateway's TLS certificate is not trusted; nothing was sent (a private CA goes in SORA_CA_FILE)."
+        case "spool_unwritable": "The spool could not record the submission (disk full or permissions); nothing was sent."
+        case "input_unreadable": "The worker could not read this job's input in the spool (permissions, or the files were removed)."
+        default: "This model has no key or a bad base URL in the configuration (run `sora doctor`)."
         }
     }
 

@@ -58,4 +58,10 @@ import Testing
         #expect(s.hasPrefix("✗ Failed after 0:42: transfer (download_http)") && s.contains("sora retry-transfer 01m8qxrqc4vpnx6fyrb9gnq7dz"))
         #expect(ProgressLine.clock(3723) == "1:02:03" && ProgressLine.clock(7) == "0:07")
     }
+
+    @Test func configFailuresNameTheirOwnFix() {
+        let advice = ["no_key", "tls_failed", "spool_unwritable", "input_unreadable"].map { ProgressLine.explain(JobFailure(.config, $0)) }
+        #expect(Set(advice).count == 4)
+        #expect(advice[0].contains("sora doctor") && advice[1].contains("SORA_CA_FILE") && advice[2].contains("disk full"))
+    }
 }
