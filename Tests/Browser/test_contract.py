@@ -210,6 +210,7 @@ OWN_SENTENCES = [
     ("ambiguous", "create_unreadable", {"status": 200}, "上游返回 HTTP 200，但内容无法解读", "(HTTP 200) could not be read"),
     ("stream_cut", "no_end", {}, "既没有结束标记", "without its end marker"),
     ("config", "spool_unwritable", {}, "未向上游发送任何内容", "nothing was sent"),
+    ("transfer", "link_dead", {"retryable": False}, "上游链接已失效", "no longer works"),
 ]
 
 

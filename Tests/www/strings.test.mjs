@@ -42,8 +42,19 @@ function swiftMatches(pattern, pick) {
   return codes;
 }
 const swiftCodes = () => swiftMatches(/APIError\(\d{3}, "([a-z_]+)"/g, (m) => m[1]);
-/** Failure codes the core writes into status files, as `kind.code` (`JobFailure(.streamCut, "cut"`: stream_cut.cut). */
-const swiftFailures = () => swiftMatches(/JobFailure\(\.(\w+), "([a-z_0-9]+)"/g, (m) => `${m[1].replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}.${m[2]}`);
+/**
+ * Failure codes the core writes into status files, as `kind.code`: the literals in a JobFailure's
+ * code argument (`JobFailure(.streamCut, "cut"` is stream_cut.cut; a `cond ? "a" : "b"` gives
+ * both) and a download attempt's `.failed(code: "…"` (transfer).
+ */
+function swiftFailures() {
+  const snake = (kind) => kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const literals = (arg) => [...arg.matchAll(/"([a-z_0-9]+)"/g)].map((m) => m[1]);
+  return new Set([
+    ...[...swiftMatches(/JobFailure\(\.(\w+), ([^,]+),/g, (m) => literals(m[2]).map((c) => `${snake(m[1])}.${c}`).join(' '))].flatMap((x) => x.split(' ')),
+    ...swiftMatches(/\.failed\(code: "([a-z_]+)"/g, (m) => `transfer.${m[1]}`),
+  ].filter(Boolean));
+}
 
 test('every locale has exactly the keys of zh, the same placeholders and no empty value', () => {
   assert.equal(LOCALES[0].id, 'zh');

@@ -55,6 +55,7 @@ export const STRINGS = {
   'fail.transfer.disk_full': 'The server’s disk is full.',
   'fail.transfer.store_failed': 'Saving to the {store} storage failed.',
   'fail.transfer.link_expired': 'The provider’s link expired at {expired_at}.',
+  'fail.transfer.link_dead': 'The provider’s link no longer works: it was refused or did not hold a video.',
   'fail.transfer.network': 'The network failed while downloading or saving.',
   'fail.config.no_key': 'The server has no API key ({setting}).',
   'fail.config.tls_failed': 'The provider’s certificate is not trusted here; nothing was sent.',

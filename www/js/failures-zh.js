@@ -55,6 +55,7 @@ export const STRINGS = {
   'fail.transfer.disk_full': '服务器磁盘已满。',
   'fail.transfer.store_failed': '保存到 {store} 存储失败。',
   'fail.transfer.link_expired': '上游链接已于 {expired_at} 过期。',
+  'fail.transfer.link_dead': '上游链接已失效：被拒绝，或内容不是视频。',
   'fail.transfer.network': '下载或保存时网络出错。',
   'fail.config.no_key': '服务器没有配置 API Key（{setting}）。',
   'fail.config.tls_failed': '上游证书不受信任，请求未发出。',

@@ -13,7 +13,7 @@ export const FAILURES = {
   timeout: ['connect', 'stall', 'total', 'deadline'],
   stream_cut: ['cut', 'no_end'],
   no_link: ['stream_ended', 'succeeded_without_url'],
-  transfer: ['download_http', 'not_video', 'too_large', 'incomplete', 'disk_full', 'store_failed', 'link_expired', 'network'],
+  transfer: ['download_http', 'not_video', 'too_large', 'incomplete', 'disk_full', 'store_failed', 'link_expired', 'link_dead', 'network'],
   config: ['no_key', 'bad_base_url', 'input_unreadable', 'tls_failed', 'spool_unwritable'],
   interrupted: ['before_link'],
 };
