@@ -355,7 +355,7 @@ def test_english_locale_is_a_data_change(page_factory):
     page.reload()
     page.wait_for_function("() => document.querySelector('#submit-label').textContent === 'Generate'", timeout=10_000)
     page.select_option("#locale-select", "zh")
-    assert page.locator("#submit-label").inner_text() == "生成视频"
+    expect(page.locator("#submit-label")).to_have_text("生成视频")     # the table loads first
 
 
 def test_english_failure_card_has_no_chinese(page_factory):

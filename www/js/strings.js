@@ -28,8 +28,16 @@ async function addFailures(id) {
 
 export async function loadLocale(id) {
   if (!known(id)) return false;
-  if (!STRINGS[id]) STRINGS[id] = { ...(await import(`./strings-${id}.js`)).STRINGS };
-  if (failuresWanted) await addFailures(id);
+  // Once failures have been shown, a switch of language fetches both tables at once.
+  const [table, failures] = await Promise.all([
+    STRINGS[id] ?? import(`./strings-${id}.js`).then((m) => ({ ...m.STRINGS })),
+    failuresWanted && !withFailures.has(id) ? import(`./failures-${id}.js`).then((m) => m.STRINGS) : null,
+  ]);
+  STRINGS[id] = table;
+  if (failures) {
+    Object.assign(table, failures);
+    withFailures.add(id);
+  }
   return true;
 }
 
