@@ -33,9 +33,9 @@ export async function loadLocale(id) {
     STRINGS[id] ?? import(`./strings-${id}.js`).then((m) => ({ ...m.STRINGS })),
     failuresWanted && !withFailures.has(id) ? import(`./failures-${id}.js`).then((m) => m.STRINGS) : null,
   ]);
-  STRINGS[id] = table;
+  STRINGS[id] ??= table;   // a call that finished first keeps its table (and any failure words in it)
   if (failures) {
-    Object.assign(table, failures);
+    Object.assign(STRINGS[id], failures);
     withFailures.add(id);
   }
   return true;
