@@ -17,13 +17,14 @@ def cli_env(stack=None, config=None, remote=False, **extra):
     return env
 
 
-def sora(stack, *args, config=None, remote=False, env=None, timeout=120, user=None):
-    """`sora ARGS…`; stdout is a pipe, so the command speaks JSON. `user` runs it as that user."""
+def sora(stack, *args, config=None, remote=False, env=None, timeout=120, user=None, url=None):
+    """`sora ARGS…`; stdout is a pipe, so the command speaks JSON. `user` runs it as that user.
+    `remote`: through the stack's nginx, or through `url` (a proxy in front of it)."""
     e = cli_env(stack, config, remote)
     e.update(env or {})
     argv = [str(BIN), *args]
     if remote:
-        argv += ["--url", stack.base]
+        argv += ["--url", url or stack.base]
     if user:
         argv = ["setpriv", f"--reuid={user}", f"--regid={user if user != 'nobody' else 'nogroup'}", "--clear-groups", *argv]
     return subprocess.run(argv, env=e, capture_output=True, text=True, timeout=timeout)

@@ -6,11 +6,15 @@ test_cli_terminal.py."""
 import hashlib
 import json
 import os
+import sys
 
 import requests
 
 from cli import config_copy, creates, json_lines, sora, wait_for
-from stack import stack_dir
+from stack import ROOT, stack_dir
+
+sys.path.insert(0, str(ROOT / "Tests" / "Doubles"))
+from doubles import FaultProxy, make_pki  # noqa: E402
 
 MODEL = "seedance-2-0-fast"
 
@@ -91,6 +95,33 @@ def test_remote_generate_through_nginx_with_the_token(sim):
     assert anonymous.returncode == 24 and json.loads(anonymous.stdout)["error"]["code"] == "unauthorized"
     wrong = sora(sim, "jobs", remote=True, env={"SORA_ADMIN_TOKEN": "not-the-token-at-all"})
     assert wrong.returncode == 24
+
+
+def test_remote_behind_a_private_ca_names_it_with_ca_file(sim, tmp_path):
+    """A deployment behind a private CA (a TLS proxy in front of the stack's nginx): --ca-file
+    names the CA; without it the handshake fails before any request is sent, and says so."""
+    pki = make_pki(str(tmp_path))
+    ca = os.path.join(pki, "ca.pem")
+    proxy = FaultProxy(sim.origin, pki=pki)
+    try:
+        url = proxy.url + sim.prefix
+        out = sora(sim, "generate", "--model", "wan-2-7-t2v", "--prompt", "a kite over dunes [sim:steps=3] [sim:delay=0.2]",
+                   "--wait", "--ca-file", ca, remote=True, url=url)
+        assert out.returncode == 0, out.stderr
+        assert json_lines(out.stdout)[-1]["status"] == "succeeded"
+        seen = {(r["method"], r["path"].rsplit("/", 1)[0]) for r in proxy.control("GET", "requests")}
+        assert {("POST", sim.prefix + "/api"), ("GET", sim.prefix + "/status")} <= seen, seen   # the submit and the polls
+        proxy.control("DELETE", "requests")
+        refused = sora(sim, "jobs", remote=True, url=url)
+        assert refused.returncode == 25, refused.stderr
+        assert "not trusted" in refused.stderr and "--ca-file" in refused.stderr
+        assert proxy.control("GET", "requests") == [], "nothing sent over an untrusted connection"
+    finally:
+        proxy.stop()
+    alone = sora(sim, "jobs", "--ca-file", ca)
+    assert alone.returncode == 64 and "goes with --url" in alone.stderr
+    unreadable = sora(sim, "jobs", "--ca-file", str(tmp_path / "missing.pem"), remote=True)
+    assert unreadable.returncode == 64 and "cannot read" in unreadable.stderr
 
 
 def test_generate_exit_code_tells_the_failure_kind(sim):

@@ -35,7 +35,11 @@ public struct RemoteAPI: APICaller {
         let auth = token.map { "Bearer \($0.reveal())" }
         let (outcome, body) = transport.fetch(AuthorizedRequest(http, authorization: auth), limit: 32 << 20)
         guard outcome.completed, let head = outcome.head else {
-            return .failure(APIUnreachable("\(base): \(outcome.errorMessage.isEmpty ? "no answer" : outcome.errorMessage)"))
+            let why = outcome.errorMessage.isEmpty ? "no answer" : outcome.errorMessage
+            if outcome.tlsFailed {
+                return .failure(APIUnreachable("\(base): its certificate is not trusted (\(why)); behind a private CA, name the CA with --ca-file"))
+            }
+            return .failure(APIUnreachable("\(base): \(why)"))
         }
         return .success(APIAnswer(status: head.status, headers: head.headers, body: body))
     }

@@ -14,11 +14,22 @@ struct TargetOptions: ParsableArguments {
         valueName: "url"))
     var url: String?
 
+    @Option(help: ArgumentHelp(
+        "With --url: a PEM bundle of the CAs to trust for that deployment (one behind a private CA). Default: the system's.",
+        valueName: "pem"))
+    var caFile: String?
+
     /// The API to call. Locally, sign-in is satisfied by reading the config file (see `LocalAPI`);
     /// commands that change jobs (`changesJobs`) run as the spool's owner.
     func caller(changesJobs: Bool = true) throws -> APICaller {
+        if let caFile, url == nil { throw ValidationError("--ca-file goes with --url (locally, the gateway's CA is SORA_CA_FILE)") }
         if let url {
             HTTPClient.globalInit()
+            if let caFile {
+                // A deployment's certificate is its own trust, apart from the gateway's SORA_CA_FILE.
+                guard access(caFile, R_OK) == 0 else { throw ValidationError("--ca-file: cannot read \(caFile)") }
+                HTTPClient.trust(caFile: caFile)
+            }
             let env = ProcessInfo.processInfo.environment
             var token = env["SORA_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : Secret($0) }
             if token == nil, env["SORA_CONFIG"] != nil { token = Config.load(environment: env).auth.token }
