@@ -22,7 +22,7 @@ struct TargetOptions: ParsableArguments {
     /// The API to call. Locally, sign-in is satisfied by reading the config file (see `LocalAPI`);
     /// commands that change jobs (`changesJobs`) run as the spool's owner.
     func caller(changesJobs: Bool = true) throws -> APICaller {
-        if let caFile, url == nil { throw ValidationError("--ca-file goes with --url (locally, the gateway's CA is SORA_CA_FILE)") }
+        if caFile != nil, url == nil { throw ValidationError("--ca-file goes with --url (locally, the gateway's CA is SORA_CA_FILE)") }
         if let url {
             HTTPClient.globalInit()
             if let caFile {
