@@ -1,8 +1,10 @@
-"""The shared-hosting tarball behind a real Apache (mod_cgid, mod_rewrite, mod_headers), set up
-as README.txt says, with the tarball's .htaccess and nothing in the server's own configuration
-but what a host provides (AllowOverride All): the page and its versioned assets load, sign-in by
-token reaches the CGI, a job is accepted at once while its detached worker goes on, the status
-files are served uncached and only for job ids, and the video is served."""
+"""The shared-hosting tarball behind a real Apache (mod_cgid, mod_headers), set up two ways:
+- `htaccess`: as README.txt says, with the tarball's .htaccess (mod_rewrite) and nothing in the
+  server's own configuration but what a host provides (AllowOverride All);
+- `server`: the tarball's apache/server.conf in the server's configuration, no .htaccess.
+Either way the page and its versioned assets load, sign-in by token reaches the CGI, a job is
+accepted at once while its detached worker goes on, the status files are served uncached and only
+for job ids, and the video is served."""
 import os
 import pathlib
 import re
@@ -24,7 +26,7 @@ pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="Apache drops to the 
 TOKEN = "apache-token-0123456789"
 
 
-def apache_conf(run, root, port):
+def apache_conf(run, root, port, include=None):
     mods = ["mpm_event", "authz_core", "mime", "dir", "rewrite", "headers", "env", "cgid", "alias"]
     return "\n".join([
         *(f"LoadModule {m}_module {MODULES}/mod_{m}.so" for m in mods),
@@ -34,13 +36,15 @@ def apache_conf(run, root, port):
         f"DocumentRoot {root}", "DirectoryIndex index.html",
         "<Directory />", "    AllowOverride None", "    Require all denied", "</Directory>",
         # What a shared host gives a customer's web root: .htaccess may set anything.
-        f"<Directory {root}>", "    AllowOverride All", "    Require all granted", "</Directory>", ""])
+        f"<Directory {root}>", "    AllowOverride All", "    Require all granted", "</Directory>",
+        f"Include {include}" if include else "", ""])
 
 
-@pytest.fixture
-def site(tarball):
+@pytest.fixture(params=["htaccess", "server"])
+def site(request, tarball):
     """README.txt's steps 1-3 in a fresh home (the hosting user is nobody), a simulator as the
-    gateway, and Apache serving public_html. Yields (base URL, home, sim URL)."""
+    gateway, and Apache serving public_html with the .htaccess, or www/ by apache/server.conf.
+    Yields (base URL, home, sim URL)."""
     home = pathlib.Path(tempfile.mkdtemp(prefix="sora-apache-home-"))
     run = pathlib.Path(tempfile.mkdtemp(prefix="sora-apache-run-"))
     os.chmod(home, 0o755)
@@ -51,15 +55,21 @@ def site(tarball):
     httpd = None
     try:
         write_hosting_config(home, sim_url, TOKEN)
-        web.mkdir()
-        shutil.copytree(top / "www", web, dirs_exist_ok=True)
-        shutil.copy(top / "bin/sora", web / "api.cgi")
-        (web / "status").symlink_to(top / "spool/status")
-        (web / "media").symlink_to(top / "media")
-        (web / ".htaccess").write_text((top / "apache/htaccess").read_text().replace("/home/USER", str(home)))
+        include = None
+        if request.param == "htaccess":
+            web.mkdir()
+            shutil.copytree(top / "www", web, dirs_exist_ok=True)
+            shutil.copy(top / "bin/sora", web / "api.cgi")
+            (web / "status").symlink_to(top / "spool/status")
+            (web / "media").symlink_to(top / "media")
+            (web / ".htaccess").write_text((top / "apache/htaccess").read_text().replace("/home/USER", str(home)))
+        else:
+            web = top / "www"
+            include = run / "sora.conf"
+            include.write_text((top / "apache/server.conf").read_text().replace("/home/USER", str(home)))
         subprocess.run(["chown", "-R", "nobody:nogroup", str(home)], check=True)
         port = free_port()
-        (run / "httpd.conf").write_text(apache_conf(run, web, port))
+        (run / "httpd.conf").write_text(apache_conf(run, web, port, include))
         httpd = subprocess.Popen([APACHE, "-f", str(run / "httpd.conf"), "-DFOREGROUND"], start_new_session=True,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         base = f"http://127.0.0.1:{port}"

@@ -20,6 +20,7 @@ chmod 0755 "$top/bin/sora"
 cp -r "$repo/www" "$top/www"
 cp "$repo/nginx/sora-locations.conf.in" "$repo/nginx/sora-limits.conf.in" "$top/nginx/"
 cp "$here/htaccess" "$top/apache/htaccess"
+cp "$here/apache-server.conf" "$top/apache/server.conf"
 cp "$here/sora.env.example" "$here/cron.txt" "$here/README.txt" "$top/"
 chmod 0755 "$top/spool" "$top/media"  # the web server reads spool/status and media; the private parts are made 0700
 tarball="$out/sora-fcgi-$version-linux-$arch.tar.gz"
