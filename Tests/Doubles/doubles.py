@@ -21,10 +21,11 @@ OSS_BUCKET = "examplebucket"
 OSS_REGION = "cn-hangzhou"
 
 
-def make_pki(d):
-    """A CA and a certificate for 127.0.0.1 (and localhost) it signed, EC P-256, valid two days, in
-    directory `d`: ca.pem, server.pem, server.key; readable by all (a stack's processes may run
-    as another user). For the simulator's --tls-cert and the worker's SORA_CA_FILE."""
+def make_pki(d, names=()):
+    """A CA and a certificate for 127.0.0.1 (and localhost, and any DNS `names`) it signed, EC
+    P-256, valid two days, in directory `d`: ca.pem, server.pem, server.key; readable by all (a
+    stack's processes may run as another user). For the simulator's --tls-cert and the worker's
+    SORA_CA_FILE."""
     d = str(d)
     os.makedirs(d, exist_ok=True)
 
@@ -36,7 +37,8 @@ def make_pki(d):
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
     openssl("req", *ec, "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr")
     with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        f.write("subjectAltName=" + ",".join(["IP:127.0.0.1", "DNS:localhost", *(f"DNS:{n}" for n in names)])
+                + "\nextendedKeyUsage=serverAuth\n")
     openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
             "-days", "2", "-extfile", "ext.cnf", "-out", "server.pem")
     for name in os.listdir(d):

@@ -334,6 +334,28 @@ def test_s3_over_tls_with_a_private_ca(moto, probe, tmp):
         proxy.stop()
 
 
+def test_oss_over_tls_with_a_private_ca(oss, probe, tmp):
+    """OSS behind a private CA keeps the same rule as S3: with SORA_CA_FILE the upload goes through
+    over HTTPS (to the bucket's virtual host); without it, one refused handshake, nothing sent."""
+    pki = make_pki(os.path.join(tmp, "pki"), names=["*.oss-cn-hangzhou.localhost"])
+    proxy = FaultProxy("http://127.0.0.1:%d" % oss.port, pki=pki)
+    try:
+        port = int(proxy.url.rsplit(":", 1)[1])
+        env = oss_env(oss, OSS_ENDPOINT="https://oss-cn-hangzhou.localhost:%d" % port)
+        src = make_file(tmp, 3 * MiB + 5)
+        code, out, text = run_probe(probe, env, "put", src, KEY + ".untrusted")
+        assert code == 1 and out["error"]["kind"] == "network" and out["error"]["attempts"] == 1, text
+        assert "SORA_CA_FILE" in out["error"]["message"], out
+        assert proxy.control("GET", "requests") == []
+        code, out, text = run_probe(probe, {**env, "SORA_CA_FILE": os.path.join(pki, "ca.pem")}, "put", src, KEY + ".tls")
+        assert code == 0, text
+        assert out["url"] == "https://%s.oss-cn-hangzhou.localhost:%d/%s" % (OSS_BUCKET, port, KEY + ".tls")
+        assert [e["method"] for e in proxy.control("GET", "requests")][:1] == ["PUT"]
+        assert oss_bucket(oss).get_object(KEY + ".tls").read() == read(src)
+    finally:
+        proxy.stop()
+
+
 def test_s3_part_failure_then_success(moto, proxy, probe, tmp):
     src = make_file(tmp, 11 * MiB)
     proxy.control("POST", "faults", [{"kind": "status", "status": 500, "op": "UploadPart", "part_number": 2},
