@@ -312,22 +312,27 @@ def test_s3_multipart_with_small_threshold(moto, proxy, probe, tmp):
     assert no_uploads_left(moto)
 
 
+def put_without_then_with_the_ca(probe, proxy, pki, env, src):
+    """A store behind a private CA: without SORA_CA_FILE, one refused handshake (no retries,
+    nothing sent, the error names the setting); with it, the upload goes through (its output)."""
+    code, out, text = run_probe(probe, env, "put", src, KEY + ".untrusted")
+    assert code == 1 and out["error"]["kind"] == "network" and out["error"]["attempts"] == 1, text
+    assert "SORA_CA_FILE" in out["error"]["message"], out
+    assert proxy.control("GET", "requests") == []
+    code, out, text = run_probe(probe, {**env, "SORA_CA_FILE": os.path.join(pki, "ca.pem")}, "put", src, KEY + ".tls")
+    assert code == 0, text
+    return out
+
+
 def test_s3_over_tls_with_a_private_ca(moto, probe, tmp):
-    """A store behind a private CA (a MinIO of one's own, say): with SORA_CA_FILE a multipart
-    upload goes through over HTTPS; without it, one refused handshake, no retries, nothing sent,
-    and the error names the setting."""
+    """A store behind a private CA (a MinIO of one's own, say): a multipart upload over HTTPS."""
     pki = make_pki(os.path.join(tmp, "pki"))
     proxy = FaultProxy(moto.url, pki=pki)
     try:
         assert proxy.url.startswith("https://")
         src = make_file(tmp, 11 * MiB)
         env = s3_env(proxy.url, moto, STORAGE_MULTIPART_THRESHOLD="5M", STORAGE_PART_SIZE="5M")
-        code, out, text = run_probe(probe, env, "put", src, KEY + ".untrusted")
-        assert code == 1 and out["error"]["kind"] == "network" and out["error"]["attempts"] == 1, text
-        assert "SORA_CA_FILE" in out["error"]["message"], out
-        assert proxy.control("GET", "requests") == []
-        code, out, text = run_probe(probe, {**env, "SORA_CA_FILE": os.path.join(pki, "ca.pem")}, "put", src, KEY + ".tls")
-        assert code == 0, text
+        put_without_then_with_the_ca(probe, proxy, pki, env, src)
         assert [e["op"] for e in proxy.control("GET", "requests")][:2] == ["CreateMultipartUpload", "UploadPart"]
         assert moto.s3.get_object(Bucket="videos", Key=KEY + ".tls")["Body"].read() == read(src)
     finally:
@@ -335,20 +340,14 @@ def test_s3_over_tls_with_a_private_ca(moto, probe, tmp):
 
 
 def test_oss_over_tls_with_a_private_ca(oss, probe, tmp):
-    """OSS behind a private CA keeps the same rule as S3: with SORA_CA_FILE the upload goes through
-    over HTTPS (to the bucket's virtual host); without it, one refused handshake, nothing sent."""
+    """OSS behind a private CA, over HTTPS to the bucket's virtual host."""
     pki = make_pki(os.path.join(tmp, "pki"), names=["*.oss-cn-hangzhou.localhost"])
     proxy = FaultProxy("http://127.0.0.1:%d" % oss.port, pki=pki)
     try:
         port = int(proxy.url.rsplit(":", 1)[1])
         env = oss_env(oss, OSS_ENDPOINT="https://oss-cn-hangzhou.localhost:%d" % port)
         src = make_file(tmp, 3 * MiB + 5)
-        code, out, text = run_probe(probe, env, "put", src, KEY + ".untrusted")
-        assert code == 1 and out["error"]["kind"] == "network" and out["error"]["attempts"] == 1, text
-        assert "SORA_CA_FILE" in out["error"]["message"], out
-        assert proxy.control("GET", "requests") == []
-        code, out, text = run_probe(probe, {**env, "SORA_CA_FILE": os.path.join(pki, "ca.pem")}, "put", src, KEY + ".tls")
-        assert code == 0, text
+        out = put_without_then_with_the_ca(probe, proxy, pki, env, src)
         assert out["url"] == "https://%s.oss-cn-hangzhou.localhost:%d/%s" % (OSS_BUCKET, port, KEY + ".tls")
         assert [e["method"] for e in proxy.control("GET", "requests")][:1] == ["PUT"]
         assert oss_bucket(oss).get_object(KEY + ".tls").read() == read(src)
