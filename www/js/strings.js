@@ -19,16 +19,10 @@ export function pickLocale(saved, languages = []) {
 const withFailures = new Set();
 let failuresWanted = false;
 
-async function addFailures(id) {
-  if (withFailures.has(id) || !STRINGS[id]) return;
-  const { STRINGS: words } = await import(`./failures-${id}.js`);
-  Object.assign(STRINGS[id], words);
-  withFailures.add(id);
-}
-
 export async function loadLocale(id) {
   if (!known(id)) return false;
-  // Once failures have been shown, a switch of language fetches both tables at once.
+  // Once failures have been shown, a switch of language fetches both tables at once; a table
+  // already loaded gets only its failure wording.
   const [table, failures] = await Promise.all([
     STRINGS[id] ?? import(`./strings-${id}.js`).then((m) => ({ ...m.STRINGS })),
     failuresWanted && !withFailures.has(id) ? import(`./failures-${id}.js`).then((m) => m.STRINGS) : null,
@@ -47,7 +41,7 @@ export const hasFailureWords = () => withFailures.has(current);
 /** Loads the failure wording for the current locale, and for every locale loaded from now on. */
 export function loadFailureWords() {
   failuresWanted = true;
-  return addFailures(current);
+  return loadLocale(current);
 }
 
 export function setLocale(id) {
