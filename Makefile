@@ -95,6 +95,7 @@ bench: build-release venv
 	$(PY) Tests/Benchmarks/upload_rss.py --probe $(CURDIR)/.build/release/sora-store-probe
 	$(PY) Tests/Benchmarks/worker_rss.py
 	$(PY) Tests/Benchmarks/poller_cost.py --minutes $(POLLER_MINUTES)
+	$(PY) Tests/Benchmarks/workers_pss.py
 	@echo; echo "make bench: one table (ratios against baselines measured in this run)"; $(PY) Tests/Benchmarks/results.py
 
 ## Rewrite packaging/worker-order.txt from workers run under callgrind (after changing the worker).

@@ -44,6 +44,8 @@ SCRIPTS = {
     # A task of three seconds, followed at the production pace: two polls; then the same over HTTPS.
     "poller_cost": (["--bin", SORA, "--minutes", "0.05", "--tls-minutes", "0.05"],
                     r"(?s)targets: CPU < 1 s: (ok|MISSED); RSS < 15 MB: (ok|MISSED).*over HTTPS .* ms a poll .* ratio [\d.]+", True),
+    # Three workers at once, each past its first poll (5 s at the production pace).
+    "workers_pss": (["--bin", SORA, "--workers", "3"], r"(?m)^3 × one worker's RSS .* PSS / that: ×[\d.]+$", True),
 }
 TIMEOUT = 120  # each script; about 5-15 s here
 
