@@ -255,6 +255,41 @@ def test_a_failed_job_opened_from_the_library_brings_the_failure_wording(open_fa
     expect(page.locator("#video-dialog[open] .failure-text")).to_have_text(ZH_MODERATION_INPUT)
 
 
+def test_failure_wording_that_fails_to_load_is_fetched_again_by_the_card_and_the_dialog(page_factory, fake):
+    """The first fetches of the failure wording fail (a network blip): the card and the dialog
+    say the result is being read, never show raw keys, and show the sentence once a later fetch
+    succeeds, without a reload."""
+    refused = {"left": 2, "asked": 0}
+
+    def flaky(route):
+        refused["asked"] += 1
+        if refused["left"] > 0:
+            refused["left"] -= 1
+            return route.abort("connectionreset")
+        route.continue_()
+
+    def setup(ctx):
+        fake.install(ctx)
+        ctx.route(re.compile(r".*/failures-zh\.js(\?.*)?$"), flaky)
+    j = fake.create(prompt="refused before generating")
+    fake.fail(j["task_id"], kind="moderation", code="input")
+    page = page_factory(setup=setup)
+    c = card(page, j["task_id"])
+    expect(c).to_contain_text("正在读取结果")
+    expect(c.locator(".failure-text")).to_have_text(ZH_MODERATION_INPUT, timeout=15_000)
+    assert refused["asked"] >= 3, refused
+    # A second page whose every fetch fails at first: the dialog, opened from the library.
+    refused.update(left=2, asked=0)
+    page = page_factory(setup=setup)
+    c = card(page, j["task_id"])
+    expect(c).to_contain_text("正在读取结果")
+    item(page, j["task_id"]).locator(".thumb").click()
+    dialog = page.locator("#video-dialog[open]")
+    expect(dialog).to_contain_text("正在读取结果")              # both fetches so far refused
+    expect(dialog.locator(".failure-text")).to_have_text(ZH_MODERATION_INPUT, timeout=15_000)
+    assert "fail." not in dialog.inner_text() and "failure." not in dialog.inner_text(), dialog.inner_text()
+
+
 def test_retry_only_when_offered_its_answer_shown_and_a_refusal_said(open_fake, fake):
     page = open_fake()
     denied = fake.create(prompt="the provider says 403")

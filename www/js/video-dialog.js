@@ -3,9 +3,21 @@
 import { closeIcon, h, loadLaterStyles } from './dom.js';
 import { factsList, failureBox, jobActions, nameFor, soraTag } from './jobs.js';
 import { statusView } from './status-view.js';
-import { loadFailureWords, t } from './strings.js';
+import { hasFailureWords, loadFailureWords, t } from './strings.js';
 
 loadLaterStyles();
+
+// The failure box once its wording is here; until then a line saying the result is being read,
+// fetched again every 3 s while it is shown (closing the dialog empties it, which ends that).
+function failurePart(box) {
+  if (hasFailureWords()) return box();
+  const pending = h('p', { class: 'hint', text: t('result.loading') });
+  const again = () => setTimeout(() => {
+    if (pending.isConnected) loadFailureWords().then(() => pending.isConnected && pending.replaceWith(box()), again);
+  }, 3000);
+  again();
+  return pending;
+}
 
 export function createVideoDialog({ dialog, describe, actions, onDelete }) {
   dialog.addEventListener('close', () => dialog.replaceChildren());
@@ -28,7 +40,7 @@ export function createVideoDialog({ dialog, describe, actions, onDelete }) {
           h('button', { type: 'button', class: 'icon-button dialog-close', 'aria-label': t('dialog.close'), on: { click: () => dialog.close() } }, closeIcon({ size: 18 }))),
         h('div', { class: ['dialog-body', !video && 'no-media'] },
           video && h('div', { class: 'dialog-media' }, video),
-          v.failed && failureBox(v, { onRetry: () => actions.retry(doc).then((r) => { if (!r) dialog.close(); return r; }), linkEstimated: doc.link_expiry_estimated === true }),
+          v.failed && failurePart(() => failureBox(statusView(doc), { onRetry: () => actions.retry(doc).then((r) => { if (!r) dialog.close(); return r; }), linkEstimated: doc.link_expiry_estimated === true })),
           h('div', { class: 'dialog-info' }, factsList(v, { model: m.label, created: true, order: (m.fields ?? []).map((p) => p.name) }),
             text('sub', t('job.prompt')), text('p', v.prompt), text('sub', v.actualPrompt && t('job.actualPrompt')), text('p', v.actualPrompt), acts))));
       dialog.showModal();
