@@ -14,7 +14,8 @@ RELEASE   := swift build -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
              -Xlinker --gc-sections -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs \
              -Xlinker --symbol-ordering-file=$(CURDIR)/packaging/worker-order.txt -Xlinker --no-warn-symbol-ordering
 APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev libsqlite3-dev spawn-fcgi fcgiwrap pkg-config curl python3
-# Test-only: the browser, a CJK font for readable screenshots, ffmpeg for the sample videos' recipe.
+# Test-only: the browser, a CJK font for readable screenshots, wrk and ab for the benchmarks' smoke
+# run, openssl for the test CAs, GNU time for curl's peak RSS.
 TEST_APT  := chromium fonts-wqy-microhei wrk apache2-utils openssl time
 # Python test packages live in a virtual environment (stock Debian refuses system pip), pinned in
 # Tests/requirements.txt. VENV=/elsewhere shares one between checkouts.

@@ -3,6 +3,7 @@ of them stop; `stop` works without the binary that started the stack (a release-
 `make run`); `kill-workers` kills workers and nothing else."""
 import os
 import pathlib
+import re
 import signal
 import subprocess
 
@@ -182,3 +183,16 @@ def test_stop_ends_a_simulated_stacks_workers_but_not_a_real_gateways():
         if real:
             real.stop()
         simulated.stop()
+
+
+def test_the_readme_names_every_package_make_installs():
+    """A newcomer reads in the quick start what `make run` and `make test` will apt-get (they need
+    root or sudo for it); the lists are the Makefile's APT_PKGS and TEST_APT."""
+    make = (ROOT / "Makefile").read_text()
+    quick = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    named = set(" ".join(re.findall(r"`([^`]*)`", quick)).split())
+    for var in ("APT_PKGS", "TEST_APT"):
+        packages = re.search(rf"^{var}\s*:=(.*)$", make, re.M).group(1).split()
+        assert packages, var
+        missing = [p for p in packages if p not in named]
+        assert not missing, f"the README's quick start does not name {missing} ({var} in the Makefile)"
