@@ -75,3 +75,20 @@ def test_tarball_layout_cgi_and_cron_without_root(tarball):
     finally:
         sim.terminate()
         sim.wait(timeout=10)
+
+
+# glibc's own libraries and GCC's runtime, which README.txt calls glibc or needs no word for.
+GLIBC = {"libc", "libm", "ld-linux-x86-64", "libgcc_s", "libpthread", "libdl", "librt"}
+
+
+def test_readme_names_every_library_the_binary_needs(tarball):
+    """A host must have each shared library the binary names (readelf's NEEDED); README.txt says
+    which, and the list once left out libsqlite3."""
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["tar", "-xzf", str(tarball), "-C", d, "sora-fcgi/bin/sora", "sora-fcgi/README.txt"], check=True)
+        dynamic = subprocess.run(["readelf", "-d", f"{d}/sora-fcgi/bin/sora"], capture_output=True, text=True, check=True).stdout
+        readme = pathlib.Path(d, "sora-fcgi/README.txt").read_text()
+    needed = {line.split("[", 1)[1].split(".so", 1)[0] for line in dynamic.splitlines() if "(NEEDED)" in line}
+    assert {"libcurl", "libfcgi", "libsqlite3"} <= needed, needed
+    missing = sorted(n for n in needed - GLIBC if n not in readme)
+    assert not missing, f"README.txt does not name {missing}"
