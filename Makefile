@@ -11,7 +11,7 @@ RUN_BIN   := $(CURDIR)/.build/release/sora
 # put the functions a worker runs together (packaging/worker-order.txt, `make worker-order`), so
 # the kernel's fault-around maps less of the binary into each worker.
 # libstdc++ is linked in as well: Swift's runtime uses a little of it, and loading the shared
-# library cost every worker and responder about 0.75 MiB of RSS. The driver asks for -lstdc++, and
+# library cost every worker and responder about 1 MiB of RSS. The driver asks for -lstdc++, and
 # a linker script of that name in $(CXX_STATIC) points it at GCC's archive (where there is none,
 # the shared library as before).
 LIBSTDCXX_A := $(filter /%,$(shell clang++ -print-file-name=libstdc++.a 2>/dev/null))
