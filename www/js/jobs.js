@@ -2,7 +2,7 @@
 // library items and the dialog share (facts, actions, failure box). Remembers followed jobs.
 
 import { absoluteURL, cameraIcon, closeIcon, copyIcon, downloadIcon, editIcon, h, linkIcon, redoIcon, warnIcon } from './dom.js';
-import { bytes, dateTime, duration, hasFailureWords, loadFailureWords, t, usd } from './strings.js';
+import { bytes, dateTime, duration, failureWordsLoaded, hasFailureWords, t, usd } from './strings.js';
 import { paramRows } from './api.js';
 import { createPoller, isTerminal, shortId, statusView } from './status-view.js';
 
@@ -130,7 +130,7 @@ function createJobCard({ doc: first, describe, actions }) {
     if (doc.pending) return body.replaceChildren(h('p', { class: 'hint', text: t('result.loading') }));
     // The first failure shown loads the failure wording; until then, say it is coming.
     if (!words) {
-      loadFailureWords().then(() => render(), () => { bodyFor = null; setTimeout(() => render(), 3000); });
+      failureWordsLoaded().then(() => render());
       return body.replaceChildren(h('p', { class: 'hint', text: t('result.loading') }));
     }
     const video = v.videoURL && h('video', { controls: true, preload: 'metadata', src: v.videoURL, class: 'job-video', 'aria-label': nameFor(t('result.video'), v) });

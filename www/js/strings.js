@@ -44,6 +44,17 @@ export function loadFailureWords() {
   return loadLocale(current);
 }
 
+let failureWordsPending = null;
+/** Resolves once the failure wording is here: a fetch that failed is tried again every 3 s, one
+ * attempt at a time however many cards and dialogs wait for it. */
+export function failureWordsLoaded() {
+  failureWordsPending ??= new Promise((resolve) => {
+    const attempt = () => loadFailureWords().then(resolve, () => setTimeout(attempt, 3000));
+    attempt();
+  }).finally(() => { failureWordsPending = null; });
+  return failureWordsPending;
+}
+
 export function setLocale(id) {
   if (known(id) && STRINGS[id]) current = id;
   return current;

@@ -3,19 +3,16 @@
 import { closeIcon, h, loadLaterStyles } from './dom.js';
 import { factsList, failureBox, jobActions, nameFor, soraTag } from './jobs.js';
 import { statusView } from './status-view.js';
-import { hasFailureWords, loadFailureWords, t } from './strings.js';
+import { failureWordsLoaded, hasFailureWords, loadFailureWords, t } from './strings.js';
 
 loadLaterStyles();
 
-// The failure box once its wording is here; until then a line saying the result is being read,
-// fetched again every 3 s while it is shown (closing the dialog empties it, which ends that).
+// The failure box once its wording is here; until then a line saying the result is being read
+// (closing the dialog empties it: the box then goes nowhere).
 function failurePart(box) {
   if (hasFailureWords()) return box();
   const pending = h('p', { class: 'hint', text: t('result.loading') });
-  const again = () => setTimeout(() => {
-    if (pending.isConnected) loadFailureWords().then(() => pending.isConnected && pending.replaceWith(box()), again);
-  }, 3000);
-  again();
+  failureWordsLoaded().then(() => pending.isConnected && pending.replaceWith(box()));
   return pending;
 }
 
