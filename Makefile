@@ -16,7 +16,12 @@ RUN_BIN   := $(CURDIR)/.build/release/sora
 # the shared library as before).
 LIBSTDCXX_A := $(filter /%,$(shell clang++ -print-file-name=libstdc++.a 2>/dev/null))
 CXX_STATIC  := $(CURDIR)/.build/static-cxx
-RELEASE   := swift build -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
+# libcurl comes from its archive too, without the LDAP, RTMP, SSH and Kerberos libraries that
+# libcurl.so drags into every worker (about 4 MiB of RSS): packaging/static-curl.sh writes a
+# libcurl.pc in $(CURL_STATIC) that SwiftPM reads first (without Debian's libcurl.a, libcurl.so).
+CURL_STATIC := $(CURDIR)/.build/static-curl
+RELEASE   := PKG_CONFIG_PATH=$(CURL_STATIC)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} \
+             swift build -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
              -Xlinker --gc-sections -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs \
              -Xlinker --symbol-ordering-file=$(CURDIR)/packaging/worker-order.txt -Xlinker --no-warn-symbol-ordering \
              $(if $(LIBSTDCXX_A),-Xlinker -L$(CXX_STATIC))
@@ -65,6 +70,10 @@ build-release: deps
 	@if [ -n "$(LIBSTDCXX_A)" ] && [ "$$(cat $(CXX_STATIC)/libstdc++.so 2>/dev/null)" != "INPUT($(LIBSTDCXX_A))" ]; then \
 	  mkdir -p $(CXX_STATIC) && echo "INPUT($(LIBSTDCXX_A))" > $(CXX_STATIC)/libstdc++.so && \
 	  rm -f .build/release/sora .build/release/sora-store-probe .build/release/sora-stream-bench; fi
+	@# The static libcurl's files are rewritten only when they change; then relink.
+	@packaging/static-curl.sh $(CURL_STATIC) > /dev/null
+	@for b in sora sora-store-probe sora-stream-bench; do \
+	  [ ! -e .build/release/$$b ] || [ ! $(CURL_STATIC)/libsora-curl.so -nt .build/release/$$b ] || rm -f .build/release/$$b; done
 	$(RELEASE) --product sora
 
 ## Build and start nginx + responder (+ simulated upstream without SORA_API_KEY) on 127.0.0.1:$(PORT).

@@ -10,23 +10,21 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // C shims: headers and module maps only.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLinux"),
+        // Digests, HMACs and scrypt: the libcrypto libcurl loads anyway (Support/Digest.swift).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSpawn"),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Everything testable without a web server: catalog, validation, spool, SSE, client, storage.
         .target(
             name: "SoraCore",
             dependencies: [
-                "CCurl", "CLinux", "CSQLite",
-                .product(name: "Crypto", package: "swift-crypto"),
-                // scrypt for the admin password hash (`sora passwd`).
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                "CCurl", "CLinux", "COpenSSL", "CSQLite",
             ]
         ),
         // Thin executable: argv, environment, libfcgi and process spawning.

@@ -1,4 +1,3 @@
-import Crypto
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -91,17 +90,17 @@ public struct Auth: Sendable {
     }
 
     /// The key that signs sessions: `SORA_SESSION_KEY`, or 32 random bytes kept in the spool.
-    func sessionKey() -> SymmetricKey? {
-        if let k = settings.sessionKey { return SymmetricKey(data: SHA256.hash(data: Array(k.reveal().utf8))) }
+    func sessionKey() -> [UInt8]? {
+        if let k = settings.sessionKey { return Digest.hash(.sha256, Array(k.reveal().utf8)) }
         let path = spool.privateDir + "/session-key"
-        if let b = FileIO.read(path), b.count == 32 { return SymmetricKey(data: b) }
+        if let b = FileIO.read(path), b.count == 32 { return b }
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let tmp = path + ".\(getpid()).tmp"
         guard (try? FileIO.writeAtomically(bytes, to: tmp, mode: 0o600)) != nil else { return nil }
         defer { unlink(tmp) }
         _ = link(tmp, path)  // of two racing processes, the first one's key wins
         guard let b = FileIO.read(path), b.count == 32 else { return nil }
-        return SymmetricKey(data: b)
+        return b
     }
 
     /// Changes when the credentials change, so old sessions stop working.
@@ -110,8 +109,8 @@ public struct Auth: Sendable {
         return Spool.sha256Hex(Array(basis.utf8)).prefix(16).description
     }
 
-    func mac(_ payload: String, key: SymmetricKey) -> String {
-        HMAC<SHA256>.authenticationCode(for: Array("\(payload).\(credentialFingerprint)".utf8), using: key)
+    func mac(_ payload: String, key: [UInt8]) -> String {
+        Digest.hmac(.sha256, key: key, Array("\(payload).\(credentialFingerprint)".utf8))
             .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 

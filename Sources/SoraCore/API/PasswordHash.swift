@@ -1,5 +1,3 @@
-import _CryptoExtras
-import Crypto
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -36,9 +34,7 @@ public enum PasswordHash {
     }
 
     static func derive(_ password: String, salt: [UInt8], logN: Int, r: Int, p: Int) throws -> [UInt8] {
-        let key = try KDF.Scrypt.deriveKey(from: Array(password.utf8), salt: salt, outputByteCount: 32,
-                                           rounds: 1 << logN, blockSize: r, parallelism: p)
-        return key.withUnsafeBytes { Array($0) }
+        try Digest.scrypt(password: Array(password.utf8), salt: salt, logN: logN, r: r, p: p, length: 32)
     }
 }
 

@@ -1,4 +1,3 @@
-import Crypto
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -225,7 +224,7 @@ struct ObjectStoreClient<Dialect: StoreDialect>: Sendable {
         xml += "</CompleteMultipartUpload>"
         let bytes = Array(xml.utf8)
         var req = StoreRequest(operation: "CompleteMultipartUpload", method: "POST", key: key, query: [("uploadId", uploadID)])
-        req.headers = [("Content-Type", "application/xml"), ("Content-MD5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString())]
+        req.headers = [("Content-Type", "application/xml"), ("Content-MD5", Data(Digest.hash(.md5, bytes)).base64EncodedString())]
         req.body = .bytes(bytes)
         do {
             _ = try send(req, session: session)
@@ -362,7 +361,7 @@ enum FileDigest {
             throw StorageError(kind: .file, backend: backend, operation: "read", message: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        var md5 = Insecure.MD5()
+        let md5 = Digest.Stream(.md5)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var position = offset
         var remaining = length
@@ -374,11 +373,11 @@ enum FileDigest {
                 throw StorageError(kind: .file, backend: backend, operation: "read",
                                    message: "short read from \(path) at \(position)")
             }
-            buffer.withUnsafeBytes { md5.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+            buffer.withUnsafeBytes { md5.update(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             position += Int64(got)
             remaining -= Int64(got)
         }
-        return Data(md5.finalize()).base64EncodedString()
+        return Data(md5.finish()).base64EncodedString()
     }
 }
 

@@ -1,4 +1,3 @@
-import Crypto
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -18,15 +17,14 @@ enum SigningSupport {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func sha256Hex(_ text: String) -> String { hex(SHA256.hash(data: Array(text.utf8))) }
+    static func sha256Hex(_ text: String) -> String { hex(Digest.hash(.sha256, Array(text.utf8))) }
 
     static func hmacSHA256(key: [UInt8], _ message: String) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: key)))
+        Digest.hmac(.sha256, key: key, Array(message.utf8))
     }
 
     static func hmacSHA1Base64(key: String, _ message: String) -> String {
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: Array(key.utf8)))
-        return Data(mac).base64EncodedString()
+        Data(Digest.hmac(.sha1, key: Array(key.utf8), Array(message.utf8))).base64EncodedString()
     }
 
     /// RFC 3986 percent-encoding: unreserved characters stay, every other byte becomes `%XX`
