@@ -1,4 +1,5 @@
 import CCurl
+import COpenSSL
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -103,7 +104,14 @@ public struct HTTPHandlers {
 public enum HTTPClient {
     /// Runs `curl_global_init` once; call before starting threads (the worker calls it at start).
     public static func globalInit() { _ = globalInitOnce }
-    private static let globalInitOnce: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    private static let globalInitOnce: Void = {
+        // Before libcurl starts OpenSSL: libcrypto's error strings (thousands, hashed into a
+        // table) stay unloaded, half a MiB of every worker's memory (issue 9). libcurl's own
+        // messages, certificate-check reasons and TLS (libssl) reasons keep their words; a
+        // libcrypto reason shows as its code (`openssl errstr CODE` spells it out).
+        OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS), nil)
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
 
     /// One easy handle kept between transfers (`curl_easy_reset` clears its options), because
     /// libcurl caches the parsed CA store in it: parsing Debian's 140 certificates costs about

@@ -133,7 +133,7 @@ final class TransferSession {
 
 /// The upload engine both stores use: single PUT or multipart with per-part retries, abort on
 /// final failure, HEAD verification. Memory stays bounded: bodies stream from the file through
-/// libcurl, and MD5s are computed over 1 MiB reads.
+/// libcurl, and MD5s are computed over reads of at most 256 KiB.
 struct ObjectStoreClient<Dialect: StoreDialect>: Sendable {
     let dialect: Dialect
     let transfer: TransferSettings
@@ -353,7 +353,8 @@ struct ObjectStoreClient<Dialect: StoreDialect>: Sendable {
     }
 }
 
-/// Streaming MD5 over a file slice with a fixed 1 MiB buffer (bounded memory for any size).
+/// Streaming MD5 over a file slice through a buffer of at most 256 KiB (bounded memory for any
+/// size; a small file gets a small one, since every page of a zero-filled buffer counts in RSS).
 enum FileDigest {
     static func md5Base64(path: String, offset: Int64, length: Int64, backend: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -362,7 +363,7 @@ enum FileDigest {
         }
         defer { close(fd) }
         let md5 = Digest.Stream(.md5)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var buffer = [UInt8](repeating: 0, count: Int(min(256 << 10, max(length, 1))))
         var position = offset
         var remaining = length
         while remaining > 0 {
