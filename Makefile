@@ -25,7 +25,7 @@ RELEASE   := PKG_CONFIG_PATH=$(CURL_STATIC)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PAT
              -Xlinker --gc-sections -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs \
              -Xlinker --symbol-ordering-file=$(CURDIR)/packaging/worker-order.txt -Xlinker --no-warn-symbol-ordering \
              $(if $(LIBSTDCXX_A),-Xlinker -L$(CXX_STATIC))
-APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev libsqlite3-dev spawn-fcgi fcgiwrap pkg-config curl python3
+APT_PKGS  := nginx libfcgi-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev spawn-fcgi fcgiwrap pkg-config curl python3
 # Test-only: the browser, a CJK font for readable screenshots, wrk and ab for the benchmarks' smoke
 # run, openssl for the test CAs, GNU time for curl's peak RSS.
 TEST_APT  := chromium fonts-wqy-microhei wrk apache2-utils openssl time

@@ -82,6 +82,7 @@ struct WorkerCommand: ParsableCommand {
 
     static func work(_ jobID: String) {
         signal(SIGPIPE, SIG_IGN)
+        LibraryIndex.leavesNotes.store(true, ordering: .relaxed)  // no SQLite in workers
         HTTPClient.globalInit()
         let config = loadConfig()
         let worker = Worker(config: config, spool: config.spool, store: config.makeStore())

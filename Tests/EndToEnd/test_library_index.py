@@ -77,9 +77,16 @@ def test_reindex_rebuilds_the_same_listing(sim):
     assert listings(sim, extra) == before
 
 
+def notes(stack):
+    """The notes workers leave instead of writing rows (LibraryIndex+Notes.swift)."""
+    d = stack.spool / "private" / "index-pending"
+    return set(os.listdir(d)) if d.exists() else set()
+
+
 def test_many_responders_and_workers_keep_it_current(sim):
-    """Jobs made through several responder processes and run by detached workers, all writing
-    the index at once: it agrees with the status files, and with a rebuild, job for job."""
+    """Jobs made through several responder processes (which write their rows) and run by
+    detached workers (which leave notes, so that no worker opens SQLite): after the next listing
+    the index agrees with the status files, and with a rebuild, job for job."""
     assert len(sim.responder_pids()) >= 2
     sim.sora("reindex")
     tag = uuid.uuid4().hex[:8]
@@ -102,8 +109,11 @@ def test_many_responders_and_workers_keep_it_current(sim):
     sim.drain()
 
     truth = from_status_files(sim)
-    assert indexed(sim) == truth
+    # Every job changed state in its worker: each left a note, and its row waits for a reader.
+    assert set(made) <= notes(sim)
+    assert any(indexed(sim)[j] != truth[j] for j in made)
     page = requests.get(f"{sim.base}/api/jobs?q={tag}&limit=200", timeout=10).json()
+    assert not notes(sim) and indexed(sim) == truth
     assert page["total"] == 30 and {j["task_id"]: j["status"] for j in page["jobs"]} == {j: truth[j] for j in made}
     for state in ("succeeded", "failed"):
         listed = requests.get(f"{sim.base}/api/jobs?status={state}&limit=200", timeout=10).json()

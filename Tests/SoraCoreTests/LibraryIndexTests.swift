@@ -285,4 +285,53 @@ import Testing
         #expect(s.index.page(LibraryQuery())?.total == made.count)
         #expect(!String(decoding: FileIO.read(s.eventsLog) ?? [], as: UTF8.self).contains("index_write_failed"))
     }
+
+    /// What a worker does (LibraryIndex+Notes.swift): its status file, then a note, no row.
+    func workerFails(_ s: Spool, _ id: String) throws {
+        var doc = try #require(s.readStatus(id))
+        doc.status = .failed; doc.phase = .failed; doc.seq += 1
+        try s.writeStatus(doc)
+        s.index.note(id)
+    }
+
+    func notes(_ s: Spool) -> [String] { FileIO.list(s.index.notesDir).sorted() }
+
+    @Test func aWorkersNotesAreWrittenByTheNextRead() throws {
+        let s = try tempSpool()
+        try s.index.rebuild()
+        let a = try make(s, "noted"), b = try make(s, "untouched")
+        try workerFails(s, a)
+        #expect(notes(s) == [a])
+        #expect(s.index.page(LibraryQuery(status: .failed))?.ids == [a])  // the row was behind until this read
+        #expect(s.index.page(LibraryQuery(status: .queued))?.ids == [b])
+        #expect(notes(s).isEmpty)
+        s.deleteJob(a)  // a note for a job whose status file is gone drops its row
+        s.index.note(a)
+        #expect(s.index.page(LibraryQuery())?.ids == [b])
+        #expect(notes(s).isEmpty && !FileIO.exists(s.index.stalePath))
+    }
+
+    @Test func anotherReadersClaimIsLeftAloneUntilAbandoned() throws {
+        let s = try tempSpool()
+        try s.index.rebuild()
+        let a = try make(s, "claimed")
+        try workerFails(s, a)
+        let claim = "\(s.index.notesDir)/.\(a).999999"
+        #expect(rename("\(s.index.notesDir)/\(a)", claim) == 0)  // a reader busy with it (or dead)
+        #expect(s.index.page(LibraryQuery(status: .failed))?.ids == [])
+        #expect(FileIO.exists(claim))
+        _ = s.index.read { db in s.index.catchUp(db, abandonedAfter: 0) }  // a minute later
+        #expect(s.index.page(LibraryQuery(status: .failed))?.ids == [a])
+        #expect(notes(s).isEmpty)
+    }
+
+    @Test func notesBeforeTheIndexExistsWaitForIt() throws {
+        let s = try tempSpool()
+        let a = try make(s, "early")
+        try workerFails(s, a)
+        #expect(s.index.page(LibraryQuery()) == nil && notes(s) == [a])  // no index: the files answer
+        try s.index.rebuild()
+        #expect(s.index.page(LibraryQuery(status: .failed))?.ids == [a])
+        #expect(notes(s).isEmpty)
+    }
 }

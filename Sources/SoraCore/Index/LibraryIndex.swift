@@ -16,7 +16,8 @@ import Synchronization
 /// How it stays right with responders and workers writing at once:
 /// - a row is written after its status file, under a shared `flock` on `private/index.lock`, in
 ///   one short transaction (WAL, busy timeout), and only ever moves to a higher `seq`, so writes
-///   landing in any order leave the newest document's values;
+///   landing in any order leave the newest document's values; a worker's rows are written by the
+///   next reader instead, from the notes it leaves (LibraryIndex+Notes.swift);
 /// - a rebuild reads every status file while writers carry on, then holds that lock alone for
 ///   a moment to catch up with the files written meanwhile and rename its file into place;
 /// - writers never create the file: while it is missing the status files alone are the truth;
@@ -49,11 +50,13 @@ public struct LibraryIndex: Sendable {
     /// Brings the job's row up to `doc`. Call it after the status file is written. Never fails
     /// the caller: a failure is logged and repaired by the next rebuild.
     public func record(_ doc: StatusDocument) {
+        if Self.leavesNotes.load(ordering: .relaxed) { return note(doc.taskID) }
         write(job: doc.taskID) { try IndexRow(doc).save(in: $0) }
     }
 
     /// Drops the job's row. Call it after the status file is removed.
     public func remove(_ id: String) {
+        if Self.leavesNotes.load(ordering: .relaxed) { return note(id) }
         write(job: id) { try IndexRow.delete(id, in: $0) }
     }
 
@@ -113,6 +116,7 @@ public struct LibraryIndex: Sendable {
         do {
             return try withConnection { db in
                 guard try built(db)?.version == IndexSchema.version else { return nil }
+                catchUp(db)  // the workers' notes (LibraryIndex+Notes.swift)
                 // Pages are read through `mmap` rather than copied into the connection's cache,
                 // which another process's write empties anyway. Only while reading: a mapped
                 // connection that writes grows the file with ftruncate, and reading such a hole
