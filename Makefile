@@ -64,16 +64,14 @@ build: deps
 	swift build --product sora
 
 build-release: deps
-	@# SwiftPM doesn't see the ordering file as an input: a newer list forces a relink.
-	@b=.build/release/sora; [ ! -e $$b ] || [ ! packaging/worker-order.txt -nt $$b ] || rm -f "$$(readlink -f $$b)"
-	@# The linker script for a static libstdc++ (above); a new one forces a relink too.
+	@# The linker scripts for a static libstdc++ and libcurl (above), rewritten only when they change.
 	@if [ -n "$(LIBSTDCXX_A)" ] && [ "$$(cat $(CXX_STATIC)/libstdc++.so 2>/dev/null)" != "INPUT($(LIBSTDCXX_A))" ]; then \
-	  mkdir -p $(CXX_STATIC) && echo "INPUT($(LIBSTDCXX_A))" > $(CXX_STATIC)/libstdc++.so && \
-	  rm -f .build/release/sora .build/release/sora-store-probe .build/release/sora-stream-bench; fi
-	@# The static libcurl's files are rewritten only when they change; then relink.
+	  mkdir -p $(CXX_STATIC) && echo "INPUT($(LIBSTDCXX_A))" > $(CXX_STATIC)/libstdc++.so; fi
 	@packaging/static-curl.sh $(CURL_STATIC) > /dev/null
+	@# SwiftPM doesn't see those files or the ordering file as inputs: a newer one forces a relink.
 	@for b in sora sora-store-probe sora-stream-bench; do \
-	  [ ! -e .build/release/$$b ] || [ ! $(CURL_STATIC)/libsora-curl.so -nt .build/release/$$b ] || rm -f .build/release/$$b; done
+	  for f in packaging/worker-order.txt $(CXX_STATIC)/libstdc++.so $(CURL_STATIC)/libsora-curl.so; do \
+	    [ ! -e .build/release/$$b ] || [ ! -e $$f ] || [ ! $$f -nt .build/release/$$b ] || rm -f .build/release/$$b; done; done
 	$(RELEASE) --product sora
 
 ## Build and start nginx + responder (+ simulated upstream without SORA_API_KEY) on 127.0.0.1:$(PORT).

@@ -6,9 +6,9 @@
 # about 4 MiB of every worker's RSS. Linked from the archive, those four families resolve to
 # stand-ins that abort, and the libraries they would have loaded are never named.
 #
-# Writes into $1: libcurl.pc (read by SwiftPM through PKG_CONFIG_PATH), a linker script named
-# libcurl.so that names the archive, the stand-ins and the libraries libcurl still needs, and
-# libsora-curl-unused.a (the stand-ins). Without Debian's libcurl.a it writes nothing and the
+# Writes into $1: libcurl.pc (read by SwiftPM through PKG_CONFIG_PATH), which links
+# libsora-curl.so, a linker script naming the archive, the stand-ins and the libraries libcurl
+# still needs, and libsora-curl-unused.a (the stand-ins). Without Debian's libcurl.a it writes nothing and the
 # build links libcurl.so as before. Prints "static" or "shared".
 set -eu
 out=$1

@@ -4,7 +4,7 @@ import Testing
 /// OpenSSL's digests, HMACs and scrypt against published vectors, and a password hash written by
 /// the earlier build (swift-crypto's BoringSSL) so existing config files keep working.
 @Suite struct DigestTests {
-    func hex(_ b: [UInt8]) -> String { SigningSupport.hex(b) }
+    func hex(_ b: [UInt8]) -> String { Hex.string(b) }
 
     @Test func digestsOfTheFIPSExamples() {
         #expect(hex(Digest.hash(.md5, [])) == "d41d8cd98f00b204e9800998ecf8427e")

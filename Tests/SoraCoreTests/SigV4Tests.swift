@@ -17,7 +17,7 @@ import Testing
     @Test func signingKeyForTheS3Examples() {
         let key = SigV4Signer.signingKey(secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", dateStamp: "20130524",
                                          region: "us-east-1", service: "s3")
-        #expect(SigningSupport.hex(key) == "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378")
+        #expect(Hex.string(key) == "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378")
     }
 
     @Test func signingKeyDerivationExampleStepByStep() {
@@ -25,10 +25,10 @@ import Testing
         let kDate = SigningSupport.hmacSHA256(key: Array(("AWS4" + secret).utf8), "20120215")
         let kRegion = SigningSupport.hmacSHA256(key: kDate, "us-east-1")
         let kService = SigningSupport.hmacSHA256(key: kRegion, "iam")
-        #expect(SigningSupport.hex(kDate) == "969fbb94feb542b71ede6f87fe4d5fa29c789342b0f407474670f0c2489e0a0d")
-        #expect(SigningSupport.hex(kRegion) == "69daa0209cd9c5ff5c8ced464a696fd4252e981430b10e3d3fd8e2f197d7a70c")
-        #expect(SigningSupport.hex(kService) == "f72cfd46f26bc4643f06a11eabb6c0ba18780c19a8da0c31ace671265e3c87fa")
-        #expect(SigningSupport.hex(SigV4Signer.signingKey(secret: secret, dateStamp: "20120215", region: "us-east-1", service: "iam"))
+        #expect(Hex.string(kDate) == "969fbb94feb542b71ede6f87fe4d5fa29c789342b0f407474670f0c2489e0a0d")
+        #expect(Hex.string(kRegion) == "69daa0209cd9c5ff5c8ced464a696fd4252e981430b10e3d3fd8e2f197d7a70c")
+        #expect(Hex.string(kService) == "f72cfd46f26bc4643f06a11eabb6c0ba18780c19a8da0c31ace671265e3c87fa")
+        #expect(Hex.string(SigV4Signer.signingKey(secret: secret, dateStamp: "20120215", region: "us-east-1", service: "iam"))
                 == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
     }
 

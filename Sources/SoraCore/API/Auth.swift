@@ -110,8 +110,7 @@ public struct Auth: Sendable {
     }
 
     func mac(_ payload: String, key: [UInt8]) -> String {
-        Digest.hmac(.sha256, key: key, Array("\(payload).\(credentialFingerprint)".utf8))
-            .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Hex.string(Digest.hmac(.sha256, key: key, Array("\(payload).\(credentialFingerprint)".utf8)))
     }
 
     /// A new session cookie value.

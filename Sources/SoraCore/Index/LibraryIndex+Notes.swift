@@ -31,7 +31,8 @@ extension LibraryIndex {
     func note(_ id: String) {
         let path = "\(notesDir)/\(id)"
         do {
-            do { try FileIO.touch(path) } catch where errno == ENOENT {
+            // The directory is made by the first note (spools older than notes have none).
+            if (try? FileIO.touch(path)) == nil {
                 try FileIO.makeDirectory(notesDir, mode: 0o700)
                 try FileIO.touch(path)
             }
@@ -54,12 +55,14 @@ extension LibraryIndex {
             let id: String
             if JobID.isValid(name) {
                 id = name
-            } else if name.hasPrefix("."), let dot = name.lastIndex(of: "."), dot > name.startIndex,
-                      JobID.isValid(String(name[name.index(after: name.startIndex)..<dot])) {
-                // Another reader's claim: taken over only when abandoned (rename sets its ctime).
+            } else if name.hasPrefix("."), let dot = name.lastIndex(of: "."), dot > name.startIndex {
+                // Another reader's claim (`.<id>.<pid>`): taken over only when abandoned (rename
+                // sets its ctime).
+                let claimed = String(name[name.index(after: name.startIndex)..<dot])
                 var st = stat()
-                guard stat("\(notesDir)/\(name)", &st) == 0, now - st.st_ctim.tv_sec >= abandonedAfter else { continue }
-                id = String(name[name.index(after: name.startIndex)..<dot])
+                guard JobID.isValid(claimed), stat("\(notesDir)/\(name)", &st) == 0,
+                      now - st.st_ctim.tv_sec >= abandonedAfter else { continue }
+                id = claimed
             } else {
                 continue
             }
@@ -73,7 +76,6 @@ extension LibraryIndex {
         }
         defer { turn.release() }
         do {
-            try db.readSchema()
             try db.writeTransaction {
                 for c in claims {
                     if let doc = spool.readStatus(c.id) { try IndexRow(doc).save(in: db) } else { try IndexRow.delete(c.id, in: db) }

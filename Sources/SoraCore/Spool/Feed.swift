@@ -66,8 +66,7 @@ public struct Feed: Sendable {
             return known.name
         }
         if let name = readToken(path) { return name }
-        var token = ""
-        for _ in 0..<16 { let v = UInt8.random(in: 0...255); token += (v < 16 ? "0" : "") + String(v, radix: 16) }
+        let token = Hex.string((0..<16).map { _ in UInt8.random(in: 0...255) })
         // link() publishes the token once: of two racing processes, the first one's wins.
         let tmp = path + ".\(getpid()).tmp"
         guard (try? FileIO.writeAtomically(Array(token.utf8), to: tmp, mode: 0o600)) != nil else { return nil }

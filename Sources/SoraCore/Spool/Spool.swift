@@ -190,7 +190,7 @@ public struct Spool: Sendable {
     public static func idempotencyHash(_ key: String) -> String { sha256Hex(Array(key.utf8)) }
 
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        Digest.hash(.sha256, bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Hex.string(Digest.hash(.sha256, bytes))
     }
 
     // MARK: queue

@@ -84,7 +84,7 @@ public struct OSSV4Signer: Sendable {
     func signature(canonicalRequest: String, time t: UTCTimestamp) -> String {
         let toSign = "OSS4-HMAC-SHA256\n\(t.basicISO8601)\n\(scope(t))\n\(SigningSupport.sha256Hex(canonicalRequest))"
         let key = Self.signingKey(secret: credentials.accessKeySecret, dateStamp: t.dateStamp, region: region)
-        return SigningSupport.hex(SigningSupport.hmacSHA256(key: key, toSign))
+        return Hex.string(SigningSupport.hmacSHA256(key: key, toSign))
     }
 
     /// Header form: returns `headers` plus `x-oss-date`, `x-oss-content-sha256`, the STS token,

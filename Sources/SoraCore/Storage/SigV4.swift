@@ -76,7 +76,7 @@ public struct SigV4Signer: Sendable {
 
     func signature(stringToSign: String, time t: UTCTimestamp) -> String {
         let key = Self.signingKey(secret: secretAccessKey, dateStamp: t.dateStamp, region: region, service: service)
-        return SigningSupport.hex(SigningSupport.hmacSHA256(key: key, stringToSign))
+        return Hex.string(SigningSupport.hmacSHA256(key: key, stringToSign))
     }
 
     /// Signs a request in the `Authorization` header form. `headers` are the headers to sign

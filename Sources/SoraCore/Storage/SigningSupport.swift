@@ -7,17 +7,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Small pieces shared by the AWS and OSS signers: hex, HMAC, RFC 3986 encoding and the three
+/// Small pieces shared by the AWS and OSS signers: SHA-256, HMAC, RFC 3986 encoding and the three
 /// timestamp shapes the protocols use. Pure functions, so every signer stays clock-free.
 enum SigningSupport {
-    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0f)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func sha256Hex(_ text: String) -> String { hex(Digest.hash(.sha256, Array(text.utf8))) }
+    static func sha256Hex(_ text: String) -> String { Hex.string(Digest.hash(.sha256, Array(text.utf8))) }
 
     static func hmacSHA256(key: [UInt8], _ message: String) -> [UInt8] {
         Digest.hmac(.sha256, key: key, Array(message.utf8))
