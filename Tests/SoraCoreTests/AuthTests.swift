@@ -77,6 +77,19 @@ import Testing
         }
     }
 
+    @Test func aCookieSignedWithAnotherSessionKeyIsRefused() throws {
+        // Another site with the same password but its own key (a spool of its own): its
+        // cookie's MAC must not pass here.
+        let other = try tempSpool()
+        let otherRouter = makeRouter(testConfig(other, ["SORA_AUTH": "on", "SORA_ADMIN_PASSWORD_HASH": Self.hash]), other, clock: clock)
+        let r = otherRouter.handle(APIRequest(method: "POST", path: "/api/login", contentType: "application/json",
+                                              headers: ["host": "admin.example", "origin": "https://admin.example", "sec-fetch-site": "same-origin"],
+                                              remoteAddress: "10.0.0.1", body: Array(#"{"password":"correct horse"}"#.utf8)))
+        let foreign = try #require(cookie(r))
+        #expect(otherRouter.handle(APIRequest(method: "GET", path: "/api/models", headers: ["host": "admin.example", "cookie": foreign])).status == 200)
+        #expect(call("GET", "/api/models", ["cookie": foreign]).status == 401)
+    }
+
     @Test func aStateChangingCookieRequestFromAnotherSiteIs403() throws {
         let c = try #require(cookie(login("correct horse")))
         let body = #"{"model":"seedance-2-0","prompt":"p"}"#
